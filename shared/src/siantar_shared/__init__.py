@@ -1,0 +1,1 @@
+"""Siantar platform package."""

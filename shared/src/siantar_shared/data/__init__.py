@@ -1,0 +1,1 @@
+"""Reference data files shipped with siantar_shared (read them with importlib.resources)."""

@@ -1,0 +1,67 @@
+"""JSON-lines logging carrying the service name and the request id.
+
+Personal data never goes into a log: callers log ids, never NIK, phone, email or address. As a second line
+of defence, `redact()` masks anything that looks like a NIK, an Indonesian phone number or an email address
+in the rendered message.
+"""
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from siantar_shared.requestid import request_id_var
+
+_NIK = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9])(?:\+?62|0)8[0-9][0-9 -]{6,13}[0-9](?![0-9])")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+def redact(text: str) -> str:
+    """Mask NIK-, phone- and email-shaped substrings."""
+    text = _NIK.sub("[nik]", text)
+    text = _PHONE.sub("[phone]", text)
+    return _EMAIL.sub("[email]", text)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, service, logger, request_id, message and `extra` fields."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "request_id": request_id_var.get(),
+            "message": redact(record.getMessage()),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and not key.startswith("_"):
+                entry[key] = value if isinstance(value, int | float | bool | None) else redact(str(value))
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Send every logger (uvicorn's too) to stderr as JSON lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+    # uvicorn's access log prints the full path with its query string (which may carry an api_key);
+    # our own access log in siantar_shared.metrics logs the route template instead.
+    logging.getLogger("uvicorn.access").disabled = True

@@ -1,0 +1,123 @@
+"""Keyset (cursor) pagination: `?limit=&cursor=` answering `{items, next_cursor}`.
+
+The cursor encodes the last row's sort key and id, so page 1,000 costs what page 1 costs, and there is no
+exact `COUNT(*)`. Sort columns must be NOT NULL; the id breaks ties. Mixed directions are supported.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from siantar_shared.errors import AppError
+from siantar_shared.i18n import Text
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+class InvalidCursor(AppError):
+    status, slug = 400, "invalid-cursor"
+    title = Text("Kursor halaman tidak sah", "Invalid page cursor")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of results; `next_cursor` is null on the last page."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CursorParams:
+    limit: int
+    cursor: str | None
+
+
+def cursor_query(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=1024, description="`next_cursor` of the previous page")] = None,
+) -> CursorParams:
+    return CursorParams(limit=limit, cursor=cursor)
+
+
+CursorQuery = Annotated[CursorParams, Depends(cursor_query)]
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    column: ColumnElement[Any]
+    descending: bool
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_tag(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, width: int) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = [_untag(v) for v in json.loads(raw)]
+    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
+        raise InvalidCursor() from exc
+    if len(values) != width:
+        raise InvalidCursor(Text("Kursor tidak cocok dengan urutan ini", "Cursor does not match this sorting"))
+    return values
+
+
+def _tag(value: Any) -> dict[str, Any]:
+    if isinstance(value, datetime):
+        return {"d": value.isoformat()}
+    if isinstance(value, UUID):
+        return {"u": str(value)}
+    if isinstance(value, bool | int | float | str):
+        return {"v": value}
+    raise TypeError(f"cannot put {type(value).__name__} in a cursor")
+
+
+def _untag(tagged: dict[str, Any]) -> Any:
+    if "d" in tagged:
+        return datetime.fromisoformat(tagged["d"])
+    if "u" in tagged:
+        return UUID(tagged["u"])
+    return tagged["v"]
+
+
+def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order given by `keys`."""
+    clauses = []
+    for i, key in enumerate(keys):
+        equal = [keys[j].column == values[j] for j in range(i)]
+        beyond = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(and_(*equal, beyond))
+    return or_(*clauses)
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[tuple[M]],
+    params: CursorParams,
+    keys: Sequence[SortKey],
+) -> tuple[list[M], str | None]:
+    """Run `statement` for one page. `keys` should end with a unique column (the id)."""
+    if params.cursor:
+        statement = statement.where(after(keys, decode_cursor(params.cursor, len(keys))))
+    order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
+    rows = list((await session.scalars(statement.order_by(*order).limit(params.limit + 1))).unique())
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    last = rows[-1]
+    return rows, encode_cursor([getattr(last, str(key.column.key)) for key in keys])

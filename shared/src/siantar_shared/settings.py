@@ -1,0 +1,123 @@
+"""Settings base: one prefix per service, development defaults that need no configuration, strict production.
+
+In development every service works with no configuration at all: SQLite files under `var/` at the repository
+root (the `SIANTAR_VAR_DIR` setting, never the working directory), development adapters and generated secrets.
+With `ENV=production` (or `SIANTAR_ENV=production`) the database URL and every secret must be given, known
+placeholders are refused, and SQLite, local file storage and development adapters are refused.
+"""
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import ClassVar, Self
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = frozenset(
+    {"", "changeme", "change-me", "change_me", "secret", "password", "placeholder", "example", "dev", "development",
+     "test", "xxx", "todo", "insecure", "default"}
+)
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+@lru_cache
+def repo_root() -> Path | None:
+    """The workspace root (the folder holding `uv.lock`) when running from a checkout, else None."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "uv.lock").is_file() and (parent / "shared").is_dir():
+            return parent
+    return None
+
+
+def default_var_dir() -> Path:
+    root = repo_root()
+    return root / "var" if root else Path.home() / ".local" / "share" / "siantar"
+
+
+def _env_files() -> tuple[Path, ...]:
+    root = repo_root()
+    return (root / ".env",) if root else ()
+
+
+class ServiceSettings(BaseSettings):
+    """Base of every service's `Settings`. Subclasses set `SERVICE` and `model_config.env_prefix`."""
+
+    model_config = SettingsConfigDict(env_file=_env_files(), env_ignore_empty=True, extra="ignore")
+
+    SERVICE: ClassVar[str] = "service"
+    # setting name -> values that are development-only (adapters, local storage); refused in production
+    DEV_ONLY_VALUES: ClassVar[dict[str, frozenset[str]]] = {}
+
+    ENV: Environment = Field(
+        default=Environment.development, validation_alias=AliasChoices("SIANTAR_ENV", "ENV")
+    )
+    VAR_DIR: Path = Field(default_factory=default_var_dir, validation_alias=AliasChoices("SIANTAR_VAR_DIR"))
+    DATABASE_URL: str = ""
+    HOST: str = "127.0.0.1"
+    PORT: int = Field(default=8000, ge=1, le=65535)
+    DB_POOL_SIZE: int = Field(default=5, ge=1, le=100)
+    LOG_LEVEL: str = "INFO"
+    # Tokens: verified locally against the identity service's JWKS
+    IDENTITY_URL: str = "http://127.0.0.1:8001"
+    TOKEN_ISSUER: str = "http://127.0.0.1:8000/identity/v1"
+    TOKEN_AUDIENCE: str = "siantar"
+    JWKS_URL: str = ""
+    # Off-loop CPU work (hashing, images, PDFs) and request handling limits
+    CPU_WORKERS: int = Field(default=4, ge=1, le=64)
+    IDEMPOTENCY_TTL_HOURS: int = Field(default=24, ge=24)
+    SHUTDOWN_GRACE_SECONDS: int = Field(default=20, ge=0)
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENV == Environment.production
+
+    @property
+    def jwks_url(self) -> str:
+        return self.JWKS_URL or f"{self.IDENTITY_URL.rstrip('/')}/identity/v1/.well-known/jwks.json"
+
+    @model_validator(mode="after")
+    def _fill_and_check(self) -> Self:
+        if not self.DATABASE_URL and not self.is_production:
+            self.DATABASE_URL = f"sqlite:///{self.VAR_DIR / (self.SERVICE + '.db')}"
+        self.DATABASE_URL = async_database_url(self.DATABASE_URL)
+        if self.is_production:
+            self._check_production()
+        return self
+
+    def _check_production(self) -> None:
+        problems = []
+        if not self.DATABASE_URL:
+            problems.append("DATABASE_URL is required in production")
+        elif self.DATABASE_URL.startswith("sqlite"):
+            problems.append("SQLite is refused in production: use PostgreSQL")
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) or field.annotation in (SecretStr, SecretStr | None):
+                secret = value.get_secret_value() if isinstance(value, SecretStr) else ""
+                if name not in self.model_fields_set or secret.strip().lower() in PLACEHOLDERS:
+                    problems.append(f"{name} must be set to a real secret in production")
+                elif len(secret) < 16:
+                    problems.append(f"{name} is too short for a production secret (16+ characters)")
+        for name, dev_values in self.DEV_ONLY_VALUES.items():
+            if str(getattr(self, name)).lower() in dev_values:
+                problems.append(f"{name}={getattr(self, name)} is a development adapter, refused in production")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def async_database_url(url: str) -> str:
+    """Pick the async driver: `postgresql://` becomes asyncpg, `sqlite://` aiosqlite."""
+    for plain, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url.removeprefix(plain)
+    return url

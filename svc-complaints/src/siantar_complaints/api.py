@@ -1,0 +1,20 @@
+"""The service's public API: every domain router, under /complaints/v1 (the service owns its full prefix)."""
+
+from fastapi import APIRouter, Request
+
+router = APIRouter()
+
+
+@router.get("/", tags=["service"], summary="Service index")
+async def index(request: Request) -> dict[str, object]:
+    """What this service is and where its documentation, OpenAPI document and event feed are."""
+    prefix = request.scope.get("root_path", "") + "/complaints/v1"
+    return {
+        "service": "svc-complaints",
+        "version": request.app.version,
+        "links": {
+            "docs": f"{prefix}/docs",
+            "openapi": f"{prefix}/openapi.json",
+            "events": f"{prefix}/events",
+        },
+    }

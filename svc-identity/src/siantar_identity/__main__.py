@@ -1,0 +1,31 @@
+"""Commands of svc-identity: `python -m siantar_identity serve | seed | jobs | job NAME`."""
+
+import asyncio
+import sys
+
+from siantar_identity.config import Settings
+from siantar_identity.seed import seed
+from siantar_shared.server import serve
+
+USAGE = "usage: python -m siantar_identity serve | seed | jobs | job NAME"
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "serve"
+    settings = Settings()
+    if command == "serve":
+        serve("siantar_identity.main:create_app", settings=settings, host=settings.HOST, port=settings.PORT)
+        return 0
+    if command == "seed":
+        asyncio.run(seed(settings))
+        return 0
+    if command in ("job", "jobs"):
+        from siantar_identity.jobs import main as jobs_main
+
+        return jobs_main(argv, settings)
+    print(USAGE, file=sys.stderr)  # noqa: T201 - a command-line answer
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
