@@ -10,14 +10,16 @@ TOOLS := .tools
 # living inside the project environment).
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS)/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON := $(or $(UV_PYTHON),$(shell command -v python3))
+# the real interpreter behind python3 (a pyenv shim path would look like another Python to uv)
+export UV_PYTHON := $(or $(UV_PYTHON),$(shell python3 -c 'import sys; print(sys.executable)'))
 MEMBERS := shared gateway identity complaints permits
 SERVICES := identity complaints permits
 PYTEST_ARGS ?=
 
 member_dir = $(if $(filter $(1),shared gateway),$(1),svc-$(1))
 
-.PHONY: help all env run migrate seed test lint typecheck fmt check-migrations clean $(addprefix test-,$(MEMBERS)) $(addprefix migrate-,$(SERVICES))
+# (pattern targets such as test-% and migrate-% must not be .PHONY: make skips pattern rules for phony targets)
+.PHONY: help all env run migrate seed test lint typecheck fmt check-migrations clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

@@ -31,11 +31,21 @@ async def run(url: str, connections: int, seconds: float) -> dict[str, float]:
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
         deadline = started + seconds
-        errors = await asyncio.gather(*(worker(session, url, deadline, latencies) for _ in range(connections)))
+        errors = await asyncio.gather(
+            *(worker(session, url, deadline, latencies) for _ in range(connections))
+        )
         elapsed = time.perf_counter() - started
     latencies.sort()
-    pick = lambda q: 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
-    return {"rps": len(latencies) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99), "errors": sum(errors)}
+
+    def pick(q: float) -> float:
+        return 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": pick(0.50),
+        "p99_ms": pick(0.99),
+        "errors": sum(errors),
+    }
 
 
 if __name__ == "__main__":

@@ -53,7 +53,9 @@ class HttpxProxy:
 
     async def start(self) -> None:
         limits = httpx.Limits(max_connections=256, max_keepalive_connections=256, keepalive_expiry=30)
-        self.client = httpx.AsyncClient(base_url=UPSTREAM, limits=limits, timeout=httpx.Timeout(10, connect=2))
+        self.client = httpx.AsyncClient(
+            base_url=UPSTREAM, limits=limits, timeout=httpx.Timeout(10, connect=2)
+        )
 
     async def stop(self) -> None:
         await self.client.aclose()

@@ -3,7 +3,8 @@
 Starts the trivial upstream (upstream.py) and, per case, a proxy with uvicorn on loopback ports, then
 drives load with wrk when it is on PATH (else a bounded aiohttp load generator in its own process).
 Cases: direct (no proxy), httpx and aiohttp (minimal proxies in proxies.py), gateway (siantar_gateway
-with the kong.yml route table). Every run is bounded by --duration; nothing leaves 127.0.0.1.
+with the kong.yml route table and its JSON access log, written to /dev/null) and gateway-nolog (the same
+with GATEWAY_ACCESS_LOG=false). Every run is bounded by --duration; nothing leaves 127.0.0.1.
 
     uv run --package siantar-gateway python bench/gateway/run.py
     uv run --package siantar-gateway --with uvloop --with httptools python bench/gateway/run.py
@@ -31,6 +32,7 @@ APPS = {
     "httpx": ["--app-dir", str(HERE), "proxies:httpx_app"],
     "aiohttp": ["--app-dir", str(HERE), "proxies:aiohttp_app"],
     "gateway": ["--factory", "siantar_gateway.main:create_app"],
+    "gateway-nolog": ["--factory", "siantar_gateway.main:create_app"],  # GATEWAY_ACCESS_LOG=false
 }
 
 
@@ -70,13 +72,14 @@ def run_wrk(url: str, connections: int, duration: int) -> dict[str, float]:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: (.*)", out)
+    sock = re.search(r"Socket errors: (.*)", out)  # connect N, read N, write N, timeout N
+    failed = int(errors.group(1)) if errors else 0
+    failed += sum(int(n) for n in re.findall(r"\d+", sock.group(1))) if sock else 0
     return {
         "rps": rps,
         "p50_ms": to_ms(percentiles["50"]),
         "p99_ms": to_ms(percentiles["99"]),
-        "errors": float(errors.group(1)) if errors else 0.0,
-        "socket_errors": sock.group(1) if sock else "",  # type: ignore[dict-item]
+        "errors": failed,
     }
 
 
@@ -99,19 +102,31 @@ def measure(port: int, args: argparse.Namespace) -> dict[str, float]:
 
 
 def bench_stack(stack: str, args: argparse.Namespace) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    env = {"GATEWAY_UPSTREAM_SVC_COMPLAINTS": f"http://127.0.0.1:{UPSTREAM_PORT}",
-           "BENCH_UPSTREAM": f"http://127.0.0.1:{UPSTREAM_PORT}"}
+    """Every case, --repeat rounds interleaved (so background load hits all cases alike); the median round."""
+    runs: dict[str, list[dict[str, float]]] = {case: [] for case in args.cases}
     with serve(["--app-dir", str(HERE), "upstream:app"], UPSTREAM_PORT, stack):
-        for case in args.cases:
-            if case == "direct":
-                result = measure(UPSTREAM_PORT, args)
-            else:
-                with serve(APPS[case], PROXY_PORT, stack, env):
-                    result = measure(PROXY_PORT, args)
-            rows.append({"stack": stack, "case": case, **result})
-            print(json.dumps(rows[-1]), flush=True)
-    return rows
+        for _ in range(args.repeat):
+            for case in args.cases:
+                runs[case].append(run_case(case, stack, args))
+                print(json.dumps({"stack": stack, "case": case, **runs[case][-1]}), flush=True)
+    return [{"stack": stack, "case": case, **median_run(results)} for case, results in runs.items()]
+
+
+def run_case(case: str, stack: str, args: argparse.Namespace) -> dict[str, float]:
+    if case == "direct":
+        return measure(UPSTREAM_PORT, args)
+    env = {
+        "GATEWAY_UPSTREAM_SVC_COMPLAINTS": f"http://127.0.0.1:{UPSTREAM_PORT}",
+        "BENCH_UPSTREAM": f"http://127.0.0.1:{UPSTREAM_PORT}",
+    }
+    if case == "gateway-nolog":
+        env["GATEWAY_ACCESS_LOG"] = "false"
+    with serve(APPS[case], PROXY_PORT, stack, env):
+        return measure(PROXY_PORT, args)
+
+
+def median_run(results: list[dict[str, float]]) -> dict[str, float]:
+    return sorted(results, key=lambda result: result["rps"])[len(results) // 2]
 
 
 def available_stacks() -> list[str]:
@@ -130,20 +145,28 @@ def print_table(rows: list[dict[str, object]]) -> None:
     for row in rows:
         base = direct.get(row["stack"])
         share = f"{100 * float(row['rps']) / float(base):.0f}%" if base else "-"  # type: ignore[arg-type]
-        print(f"| {row['stack']} | {row['case']} | {float(row['rps']):.0f} | {share} | "  # type: ignore[arg-type]
-              f"{row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['errors']:.0f} |")
+        print(
+            f"| {row['stack']} | {row['case']} | {float(row['rps']):.0f} | {share} | "  # type: ignore[arg-type]
+            f"{row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['errors']:.0f} |"
+        )
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement (max 60)")
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--cases", default="direct,httpx,aiohttp,gateway")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds per case; the median round is reported")
+    parser.add_argument("--cases", default="direct,httpx,aiohttp,gateway,gateway-nolog")
     parser.add_argument("--stacks", default=",".join(available_stacks()))
-    parser.add_argument("--load", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
+    parser.add_argument(
+        "--load", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python"
+    )
     args = parser.parse_args()
     args.duration = min(args.duration, 60)
+    args.repeat = max(1, min(args.repeat, 5))
     args.cases = args.cases.split(",")
     args.stacks = args.stacks.split(",")
     return args
@@ -151,7 +174,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    print(f"load generator: {args.load}, {args.connections} connections, {args.duration}s per case", flush=True)
+    print(
+        f"load generator: {args.load}, {args.connections} connections, {args.duration}s per case", flush=True
+    )
     rows = [row for stack in args.stacks for row in bench_stack(stack, args)]
     print_table(rows)
 

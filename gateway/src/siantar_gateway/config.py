@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from siantar_shared.settings import repo_root
 
 # src/siantar_gateway/config.py -> gateway/kong.yml, wherever the process was started from
@@ -41,6 +42,7 @@ class GatewaySettings(BaseSettings):
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=1, le=65535)
     LOG_LEVEL: str = "INFO"
+    ACCESS_LOG: bool = Field(default=True, description="one JSON line per request (never its query string)")
     UPSTREAM: dict[str, str] = Field(default_factory=dict)
     # Optional overrides of kong.yml's per-service timeouts, in seconds (kong.yml itself is in milliseconds)
     CONNECT_TIMEOUT: float | None = Field(default=None, gt=0)

@@ -7,7 +7,7 @@ with more match categories (paths + methods), then the longest prefix. `strip_pa
 is refused at load time rather than silently ignored.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,11 @@ KONG_DEFAULT_TIMEOUT_MS = 60_000
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 UNSUPPORTED_ROUTE_FIELDS = ("hosts", "headers", "snis", "sources", "destinations", "expression")
 Document = Mapping[str, Any]
+Override = Callable[[str], str | None]
+
+
+def _no_override(service_name: str) -> str | None:
+    return None
 
 
 class KongConfigError(ValueError):
@@ -115,9 +120,24 @@ class KongConfig:
         return next(service for service in self.services if service.name == name)
 
 
-def load(path: Path, overrides: Mapping[str, str] | None = None) -> KongConfig:
-    """Read, check and parse kong.yml; `overrides` maps a service name to a local upstream URL."""
-    return parse(read_document(path), overrides)
+def normalize_path(path: str) -> str:
+    """Remove `.` and `..` segments (RFC 3986 5.2.4), so `/permits/../identity` routes as `/identity`."""
+    if "/." not in path:
+        return path
+    segments: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment != ".":
+            segments.append(segment)
+    trailing = "/" if path.endswith(("/.", "/..")) else ""
+    return "/" + "/".join(segments) + trailing
+
+
+def load(path: Path, override: Override = _no_override) -> KongConfig:
+    """Read, check and parse kong.yml; `override(service_name)` may give a local upstream URL."""
+    return parse(read_document(path), override)
 
 
 def read_document(path: Path) -> Any:
@@ -125,11 +145,11 @@ def read_document(path: Path) -> Any:
         return yaml.safe_load(file)
 
 
-def parse(document: Any, overrides: Mapping[str, str] | None = None) -> KongConfig:
+def parse(document: Any, override: Override = _no_override) -> KongConfig:
     problems = lint(document) or unsupported(document)
     if problems:
         raise KongConfigError(problems)
-    services = {item["name"]: _service(item, (overrides or {}).get(item["name"])) for item in document["services"]}
+    services = {item["name"]: _service(item, override(item["name"])) for item in _list(document, "services")}
     routes = tuple(_route(item, services[owner]) for owner, item in iter_routes(document))
     return KongConfig(tuple(services.values()), routes, tuple(_plugins(document)))
 
@@ -178,10 +198,14 @@ def _lint_route(route: Mapping[str, Any]) -> list[str]:
 
 def unsupported(document: Document) -> list[str]:
     """Valid Kong that the development gateway cannot enforce, so it refuses to start on it."""
-    problems = []
+    problems = [
+        f"service {i}: needs a name" for i, s in enumerate(_list(document, "services")) if not s.get("name")
+    ]
     for owner, route in iter_routes(document):
         name = route.get("name", "<unnamed>")
-        problems += [f"route {name!r}: {key!r} is not supported" for key in UNSUPPORTED_ROUTE_FIELDS if key in route]
+        problems += [
+            f"route {name!r}: {key!r} is not supported" for key in UNSUPPORTED_ROUTE_FIELDS if key in route
+        ]
         if any(str(path).startswith("~") for path in route.get("paths") or []):
             problems.append(f"route {name!r}: regex paths are not supported")
         if not route.get("paths"):
@@ -219,7 +243,9 @@ def _service(item: Mapping[str, Any], override: str | None) -> Service:
     if override is None and item.get("path"):
         path = item["path"]
     timeouts = Timeouts(*(item.get(f"{kind}_timeout", KONG_DEFAULT_TIMEOUT_MS) / 1000 for kind in _KINDS))
-    return Service(name=item["name"], url=url, path=path.rstrip("/") if path != "/" else "", timeouts=timeouts)
+    return Service(
+        name=item["name"], url=url, path=path.rstrip("/") if path != "/" else "", timeouts=timeouts
+    )
 
 
 _KINDS = ("connect", "write", "read")

@@ -15,8 +15,11 @@ from siantar_shared import health, metrics, threads
 from siantar_shared.auth import JwksCache, TokenVerifier
 from siantar_shared.db import make_engine, make_sessionmaker
 from siantar_shared.errors import install_error_handlers
+from siantar_shared.events import event_source, events_router
 from siantar_shared.http import make_client
+from siantar_shared.idempotency import IdempotencyMiddleware
 from siantar_shared.logging import configure_logging
+from siantar_shared.platform_models import PlatformModels
 from siantar_shared.requestid import RequestIdMiddleware
 from siantar_shared.settings import ServiceSettings
 
@@ -26,14 +29,21 @@ DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 def platform_state(settings: ServiceSettings) -> tuple[dict[str, Any], Callable[[], Any]]:
     """The state every request sees (`request.state.*`) and the coroutine function that closes it."""
-    engine = make_engine(settings.DATABASE_URL, app_name=f"{settings.ENV}.{settings.SERVICE}",
-                         pool_size=settings.DB_POOL_SIZE)
+    engine = make_engine(
+        settings.DATABASE_URL, app_name=f"{settings.ENV}.{settings.SERVICE}", pool_size=settings.DB_POOL_SIZE
+    )
     jwks_client = make_client()
     verifier = TokenVerifier(
-        JwksCache(settings.jwks_url, jwks_client), issuer=settings.TOKEN_ISSUER, audience=settings.TOKEN_AUDIENCE
+        JwksCache(settings.jwks_url, jwks_client),
+        issuer=settings.TOKEN_ISSUER,
+        audience=settings.TOKEN_AUDIENCE,
     )
-    state = {"settings": settings, "engine": engine, "sessionmaker": make_sessionmaker(engine),
-             "token_verifier": verifier}
+    state = {
+        "settings": settings,
+        "engine": engine,
+        "sessionmaker": make_sessionmaker(engine),
+        "token_verifier": verifier,
+    }
 
     async def close() -> None:
         await jwks_client.aclose()
@@ -49,10 +59,15 @@ def create_service_app(
     description: str,
     prefix: str,
     routers: Sequence[APIRouter],
+    platform: PlatformModels,
     extra_lifespan: ExtraLifespan | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
-    """A FastAPI app serving `routers` under `prefix`, with `/livez`, `/healthz` and `/metrics` at the root."""
+    """A FastAPI app serving `routers` under `prefix`, with `/livez`, `/healthz` and `/metrics` at the root.
+
+    `platform` (`define_platform_models(Base)`) brings `Idempotency-Key` support on every POST and the
+    `<prefix>/events` feed of the service's outbox.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -79,11 +94,15 @@ def create_service_app(
     )
     app.state.settings = settings
     app.state.metrics = metrics.Metrics(settings.SERVICE)
+    # innermost of ours: replays and its own problems still get a request id and are counted, and an
+    # unexpected error in it (the database is away) becomes a 500 problem
+    app.add_middleware(IdempotencyMiddleware, model=platform.idempotency)
     install_error_handlers(app)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
     for router in routers:
         app.include_router(router, prefix=prefix)
+    app.include_router(events_router(platform, source=event_source(settings.SERVICE)), prefix=prefix)
     app.include_router(health.router)
     app.include_router(metrics.router)
     _mount_docs(app, prefix, title)

@@ -8,7 +8,10 @@ are required and checked.
 
 import asyncio
 import json
+import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
@@ -25,6 +28,7 @@ from siantar_shared.i18n import Text
 ALLOWED_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 JWKS_REFRESH_INTERVAL = 30.0
 LEEWAY_SECONDS = 30
+logger = logging.getLogger("siantar_shared.auth")
 
 
 class Role(StrEnum):
@@ -66,17 +70,28 @@ class InsufficientAssurance(AppError):
 
 
 class JwksCache:
-    """The identity service's public keys, fetched on first use and refreshed on an unknown `kid`."""
+    """The identity service's public keys, fetched on first use and refreshed on an unknown `kid`.
 
-    def __init__(self, url: str, client: httpx.AsyncClient, *, refresh_interval: float = JWKS_REFRESH_INTERVAL):
+    Each key is kept with the algorithms it may verify (its JWK `alg`, else its key type's allowed ones), so a
+    token cannot pick another algorithm for a known key. Keys the cache cannot use are skipped, not fatal.
+    """
+
+    def __init__(
+        self, url: str, client: httpx.AsyncClient, *, refresh_interval: float = JWKS_REFRESH_INTERVAL
+    ) -> None:
         self.url = url
         self.client = client
         self.refresh_interval = refresh_interval
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str, VerificationKey] = {}
         self._fetched_at: float | None = None
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str) -> Any:
+        """The public key with this `kid`; 401 if the identity service does not publish it."""
+        return (await self.verification_key(kid)).key
+
+    async def verification_key(self, kid: str) -> "VerificationKey":
+        """The key with this `kid` and its algorithms, refetching the set at most once per `refresh_interval`."""
         if kid in self._keys:
             return self._keys[kid]
         async with self._lock:
@@ -90,21 +105,65 @@ class JwksCache:
         return self._fetched_at is None or time.monotonic() - self._fetched_at >= self.refresh_interval
 
     async def _refresh(self) -> None:
-        self._fetched_at = time.monotonic()
+        self._fetched_at = time.monotonic()  # a failed fetch also waits for the interval: no stampede
         try:
             response = await self.client.get(self.url)
             response.raise_for_status()
-            keys = response.json()["keys"]
-        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            self._keys = load_jwks(response.json())
+        except (httpx.HTTPError, ValueError, TypeError) as exc:
+            logger.warning("JWKS fetch from %s failed: %s", self.url, type(exc).__name__)
             raise Unauthorized(
                 Text("Kunci verifikasi token belum dapat diambil", "Token verification keys are unavailable")
             ) from exc
-        self._keys = {k["kid"]: _public_key(k) for k in keys if "kid" in k and k.get("use", "sig") == "sig"}
 
 
-def _public_key(jwk: dict[str, Any]) -> Any:
-    loaders = {"RSA": RSAAlgorithm, "EC": ECAlgorithm, "OKP": OKPAlgorithm}
-    return loaders[jwk["kty"]].from_jwk(json.dumps(jwk))
+@dataclass(frozen=True, slots=True)
+class VerificationKey:
+    key: Any
+    algorithms: frozenset[str]
+
+
+_KEY_TYPE_ALGORITHMS: dict[str, frozenset[str]] = {
+    "RSA": frozenset({"RS256", "PS256"}),
+    "EC": frozenset({"ES256"}),
+    "OKP": frozenset({"EdDSA"}),
+}
+_KEY_LOADERS: dict[str, Callable[[str], Any]] = {
+    "RSA": RSAAlgorithm.from_jwk,
+    "EC": ECAlgorithm.from_jwk,
+    "OKP": OKPAlgorithm.from_jwk,
+}
+
+
+def load_jwks(document: object) -> dict[str, VerificationKey]:
+    """`{kid: key}` for the usable signing keys of a JWK Set; TypeError if it is no JWK Set at all."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise TypeError("not a JWK Set")
+    keys: dict[str, VerificationKey] = {}
+    for jwk in document["keys"]:
+        key = _verification_key(jwk)
+        if key is not None:
+            keys[jwk["kid"]] = key
+    return keys
+
+
+def _verification_key(jwk: object) -> VerificationKey | None:
+    if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str) or jwk.get("use", "sig") != "sig":
+        return None
+    kty, alg = jwk.get("kty"), jwk.get("alg")
+    allowed = _KEY_TYPE_ALGORITHMS.get(kty, frozenset()) if isinstance(kty, str) else frozenset()
+    if alg is not None:
+        allowed = allowed & {alg} if isinstance(alg, str) else frozenset()
+    if not allowed:
+        return None
+    try:
+        return VerificationKey(_KEY_LOADERS[str(kty)](json.dumps(jwk)), allowed)
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        logger.warning("skipping unusable JWK %r", jwk["kid"])
+        return None
+
+
+_ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
 
 
 class TokenVerifier:
@@ -118,14 +177,23 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise Unauthorized(Text("Token tidak dapat dibaca", "Malformed token")) from exc
-        if header.get("alg") not in ALLOWED_ALGORITHMS or header.get("typ", "").lower() not in ("at+jwt", "application/at+jwt"):
+        alg, typ, kid = header.get("alg"), header.get("typ"), header.get("kid")
+        if (
+            alg not in ALLOWED_ALGORITHMS
+            or not isinstance(typ, str)
+            or typ.lower() not in _ACCESS_TOKEN_TYPES
+        ):
             raise Unauthorized(Text("Jenis token tidak diterima", "Token type or algorithm not accepted"))
-        key = await self.jwks.key(str(header.get("kid", "")))
+        if not isinstance(kid, str) or not kid:
+            raise Unauthorized(Text("Kunci penanda tangan token tidak dikenal", "Unknown token signing key"))
+        key = await self.jwks.verification_key(kid)
+        if alg not in key.algorithms:
+            raise Unauthorized(Text("Jenis token tidak diterima", "Token type or algorithm not accepted"))
         try:
             claims = jwt.decode(
                 token,
-                key,
-                algorithms=[header["alg"]],
+                key.key,
+                algorithms=[str(alg)],
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=LEEWAY_SECONDS,
@@ -133,26 +201,61 @@ class TokenVerifier:
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized(Text("Token sudah kedaluwarsa", "Token expired")) from exc
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise Unauthorized(Text("Token tidak sah", "Invalid token")) from exc
         return principal_from_claims(claims)
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """The principal of verified claims; any claim of the wrong shape makes the token invalid (401)."""
     known_roles = {role.value for role in Role}
     try:
+        scope = claims.get("scope") or ""
+        agency = claims.get("agency")
+        if not isinstance(scope, str) or not isinstance(claims["client_id"], str):
+            raise TypeError("scope and client_id must be strings")
+        if agency is not None and not isinstance(agency, str):
+            raise TypeError("agency must be a string")
         return Principal(
-            subject=UUID(str(claims["sub"])),
-            client_id=str(claims["client_id"]),
-            scopes=frozenset(str(claims.get("scope", "")).split()),
-            roles=frozenset(Role(r) for r in claims.get("roles", []) if r in known_roles),
-            agency=claims.get("agency"),
-            acr=int(claims.get("acr", 0)),
-            amr=tuple(claims.get("amr", [])),
+            subject=UUID(_string(claims["sub"])),
+            client_id=claims["client_id"],
+            scopes=frozenset(scope.split()),
+            roles=frozenset(Role(r) for r in _strings(claims, "roles") if r in known_roles),
+            agency=agency,
+            acr=_acr(claims.get("acr", 0)),
+            amr=tuple(_strings(claims, "amr")),
             token_id=claims.get("jti"),
         )
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, KeyError) as exc:
         raise Unauthorized(Text("Isi token tidak sah", "Invalid token claims")) from exc
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _strings(claims: dict[str, Any], name: str) -> list[str]:
+    """A claim that must be a JSON array of strings (absent or null: empty)."""
+    value = claims.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"{name} must be an array")
+    return [_string(item) for item in value]
+
+
+def _acr(value: object) -> int:
+    """The level of assurance, 0-9, sent as a number or a numeric string ("2")."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError("acr must be a level number")
+    if isinstance(value, str) and not (len(value) == 1 and value.isascii() and value.isdigit()):
+        raise ValueError("acr must be a level number")
+    level = int(value)
+    if not 0 <= level <= 9:
+        raise ValueError("acr must be a level number")
+    return level
 
 
 def bearer_token(request: Request) -> str | None:
@@ -169,20 +272,22 @@ async def optional_principal(request: Request) -> Principal | None:
     return await verifier.verify(token)
 
 
-class require:  # noqa: N801 - used like a function in signatures: Annotated[Principal, require(...)]
-    """A dependency that demands a valid token and, optionally, a role (any of), scopes (all of), an acr."""
+def require(*, roles: set[Role] | None = None, scopes: set[str] | None = None, acr: int = 0) -> Any:
+    """A dependency that demands a valid token and, optionally, a role (any of), scopes (all of), an acr.
 
-    def __new__(  # type: ignore[misc]
-        cls, *, roles: set[Role] | None = None, scopes: set[str] | None = None, acr: int = 0
-    ) -> Any:
-        async def dependency(request: Request) -> Principal:
-            principal = await optional_principal(request)
-            if principal is None:
-                raise Unauthorized(Text("Token akses wajib disertakan", "An access token is required"))
-            check(principal, roles=roles, scopes=scopes, acr=acr)
-            return principal
+    Use it in a signature: `Annotated[Principal, require(roles={Role.verifier})]`.
+    """
 
-        return Depends(dependency)
+    async def dependency(request: Request) -> Principal:
+        principal = await optional_principal(request)
+        if principal is None:  # no credentials at all: RFC 6750 §3.1 sends no error code
+            raise Unauthorized(
+                Text("Token akses wajib disertakan", "An access token is required"), error=None
+            )
+        check(principal, roles=roles, scopes=scopes, acr=acr)
+        return principal
+
+    return Depends(dependency)
 
 
 def check(principal: Principal, *, roles: set[Role] | None, scopes: set[str] | None, acr: int) -> None:
@@ -197,7 +302,9 @@ def check(principal: Principal, *, roles: set[Role] | None, scopes: set[str] | N
     if principal.acr < acr:
         raise InsufficientAssurance(
             Text(f"Diperlukan tingkat verifikasi {acr}", f"Assurance level {acr} is required"),
-            headers={"WWW-Authenticate": f'Bearer error="insufficient_user_authentication", acr_values="{acr}"'},
+            headers={
+                "WWW-Authenticate": f'Bearer error="insufficient_user_authentication", acr_values="{acr}"'
+            },
         )
 
 

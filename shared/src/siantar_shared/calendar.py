@@ -14,7 +14,7 @@ from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import holidays as pyholidays
-from sqlalchemy import Date, Integer, String, select
+from sqlalchemy import Date, Integer, String, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -154,6 +154,24 @@ def seed_rows(years: Iterable[int]) -> list[HolidayRow]:
     return [rows[day] for day in sorted(rows)]
 
 
+async def seed_holidays(
+    session: AsyncSession, model: type[HolidayRecordMixin], years: Iterable[int] | None = None
+) -> int:
+    """Add the proposed rows for `years` (default: this year and the next two) that the table lacks.
+
+    Rows already there are never changed, so an admin's edits survive a second seed. Returns how many were
+    added. The caller commits.
+    """
+    this_year = datetime.now(WIB).year
+    wanted = seed_rows(years if years is not None else range(this_year, this_year + 3))
+    existing = set((await session.scalars(select(model.day))).all())
+    new = [row for row in wanted if row["day"] not in existing]
+    if new:
+        await session.execute(insert(model), new)
+    await session.flush()
+    return len(new)
+
+
 def _row(day: date, name: str, kind: HolidayKind) -> HolidayRow:
     return HolidayRow(day=day, name=name[:200], kind=kind.value, year=day.year)
 
@@ -178,7 +196,7 @@ class SlaClock:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pauses", tuple(self.pauses))
-        local_date(self.started_at)
+        local_date(self.started_at)  # refuses a naive datetime
         if self.budget < 0:
             raise ValueError("budget must be 0 or more working days")
         for i, (start, end) in enumerate(self.pauses):

@@ -7,11 +7,12 @@ BEGIN itself so that SAVEPOINTs work (the pysqlite/aiosqlite recipe).
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Dialect, event
+from sqlalchemy import DateTime, Dialect, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -35,6 +36,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -61,6 +66,7 @@ class RecordMixin:
 def make_engine(url: str, *, app_name: str, pool_size: int = 5) -> AsyncEngine:
     """An engine for PostgreSQL (named in pg_stat_activity) or SQLite (WAL, busy timeout, foreign keys)."""
     if url.startswith("sqlite"):
+        ensure_sqlite_folder(url)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         configure_sqlite(engine)
         return engine
@@ -71,6 +77,13 @@ def make_engine(url: str, *, app_name: str, pool_size: int = 5) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args={"server_settings": {"application_name": app_name[:63]}},
     )
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite database file (e.g. `var/`) so that a fresh clone just works."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def configure_sqlite(engine: AsyncEngine) -> None:

@@ -6,13 +6,16 @@ no default account, and the file is readable by its owner alone.
 """
 
 import json
+import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from siantar_shared.settings import ServiceSettings
 
 FILE_NAME = "demo-credentials.json"
+logger = logging.getLogger("siantar_shared.demo")
 
 
 def credentials_path(settings: ServiceSettings) -> Path:
@@ -20,11 +23,24 @@ def credentials_path(settings: ServiceSettings) -> Path:
 
 
 def read_demo_credentials(settings: ServiceSettings) -> dict[str, list[dict[str, Any]]]:
+    """The demo accounts and API clients; empty lists when the file is missing or not in the expected shape."""
     path = credentials_path(settings)
+    empty: dict[str, list[dict[str, Any]]] = {"accounts": [], "api_clients": []}
     if not path.is_file():
-        return {"accounts": [], "api_clients": []}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {"accounts": list(data.get("accounts", [])), "api_clients": list(data.get("api_clients", []))}
+        return empty
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        logger.warning("ignoring unreadable %s", path)
+        return empty
+    if not isinstance(data, dict):
+        logger.warning("ignoring %s: not a JSON object", path)
+        return empty
+    return {key: _records(data.get(key)) for key in empty}
+
+
+def _records(value: object) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def write_demo_credentials(
@@ -32,13 +48,21 @@ def write_demo_credentials(
 ) -> Path:
     """Replace the file atomically (owner-only permissions). Refused in production."""
     if settings.is_production:
-        raise RuntimeError("demo credentials are a development feature; production creates no default account")
+        raise RuntimeError(
+            "demo credentials are a development feature; production creates no default account"
+        )
     path = credentials_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump({"accounts": accounts, "api_clients": api_clients}, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-    temporary.replace(path)
+    # a fresh, uniquely named temporary file is created 0600: a stale or concurrent one cannot widen the mode
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(
+                {"accounts": accounts, "api_clients": api_clients}, handle, indent=2, ensure_ascii=False
+            )
+            handle.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path

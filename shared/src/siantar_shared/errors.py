@@ -7,11 +7,13 @@ Open311 facade does).
 """
 
 import logging
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +21,8 @@ from siantar_shared.i18n import Language, Text, pick_language
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://api.siantar.example/problems/"
+# RFC 9457 members an extension member may not replace
+STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
 logger = logging.getLogger("siantar_shared.errors")
 
 
@@ -51,8 +55,10 @@ class Unauthorized(AppError):
     status, slug = 401, "unauthorized"
     title = Text("Perlu masuk terlebih dahulu", "Authentication required")
 
-    def __init__(self, detail: Text | str | None = None, *, error: str = "invalid_token") -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": f'Bearer error="{error}"'})
+    def __init__(self, detail: Text | str | None = None, *, error: str | None = "invalid_token") -> None:
+        """`error` is the RFC 6750 error code; None when the request carried no credentials at all."""
+        challenge = "Bearer" if error is None else f'Bearer error="{error}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
 
 
 class Forbidden(AppError):
@@ -119,13 +125,14 @@ def problem_body(
     instance: str | None = None,
     **extra: object,
 ) -> dict[str, object]:
-    """An RFC 9457 problem object; members with a None value are left out."""
+    """An RFC 9457 problem object; members with a None value are left out, and extension members never
+    replace the standard ones."""
     body: dict[str, object] = {"type": type_, "title": title, "status": status}
     if detail is not None:
         body["detail"] = detail
     if instance is not None:
         body["instance"] = instance
-    body.update(extra)
+    body.update((name, value) for name, value in extra.items() if name not in STANDARD_MEMBERS)
     return body
 
 
@@ -136,7 +143,7 @@ def problem_response(
     detail: Text | str | None = None,
     *,
     type_: str = "about:blank",
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: object,
 ) -> JSONResponse:
     """Render a problem in the language the request prefers."""
@@ -158,6 +165,8 @@ def request_language(request: Request) -> Language:
 
 async def app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
+    # an extension member named like a standard one ("status": "closed") must not break the response
+    extra = {name: value for name, value in exc.extra.items() if name not in STANDARD_MEMBERS}
     return problem_response(
         request,
         exc.status,
@@ -165,18 +174,28 @@ async def app_error_handler(request: Request, exc: Exception) -> JSONResponse:
         exc.detail,
         type_=PROBLEM_BASE + exc.slug,
         headers=exc.headers,
-        **exc.extra,
+        **extra,
     )
 
 
-async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in _NO_BODY:
+        return Response(status_code=exc.status_code, headers=exc.headers)
     title = _HTTP_TITLES.get(exc.status_code, Text("Kesalahan", "Error"))
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in _STOCK_DETAILS else None
+    detail = exc.detail if isinstance(exc.detail, str) and not _is_stock_detail(exc) else None
     return problem_response(request, exc.status_code, title, detail, headers=exc.headers)
 
 
-_STOCK_DETAILS = frozenset({"Not Found", "Method Not Allowed"})
+_NO_BODY = frozenset({204, 205, 304})
+
+
+def _is_stock_detail(exc: StarletteHTTPException) -> bool:
+    """Starlette's default detail is the English reason phrase, which the localized title already says."""
+    try:
+        return exc.detail == HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        return False
 
 
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:

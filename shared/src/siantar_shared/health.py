@@ -28,7 +28,7 @@ async def healthz(request: Request) -> JSONResponse:
     try:
         async with asyncio.timeout(DATABASE_CHECK_TIMEOUT), engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure means "not ready"; the reason is logged, not shown
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the reason is logged, not shown
         logger.warning("database check failed: %s", type(exc).__name__)
         return JSONResponse({"status": "fail", "checks": {"database": {"status": "fail"}}}, status_code=503)
     latency_ms = round((time.perf_counter() - started) * 1000, 1)

@@ -1,10 +1,12 @@
 """Two languages, Bahasa Indonesia first: picking one from `Accept-Language`, and bilingual text."""
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 Language = Literal["id", "en"]
 DEFAULT_LANGUAGE: Language = "id"
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")  # RFC 9110 §12.4.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +40,12 @@ def pick_language(accept_language: str | None) -> Language:
 
 
 def _quality(params: str) -> float:
+    """The `q` weight (1 when absent); a malformed one (`nan`, `2`, `-1`, `abc`) counts as 0, i.e. not acceptable."""
     for param in params.split(";"):
         key, _, value = param.strip().partition("=")
-        if key.strip() == "q":
-            try:
-                return max(0.0, min(1.0, float(value)))
-            except ValueError:
-                return 0.0
+        if key.strip().lower() == "q":
+            value = value.strip()
+            return float(value) if _QVALUE.fullmatch(value) else 0.0
     return 1.0
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from siantar_shared.requestid import request_id_var
 
 _NIK = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
-_PHONE = re.compile(r"(?<![0-9])(?:\+?62|0)8[0-9][0-9 -]{6,13}[0-9](?![0-9])")
+# 08xx..., 628xx..., +628xx..., +62 8xx..., +62-8xx..., with optional spaces or dashes between groups
+_PHONE = re.compile(r"(?<![0-9])(?:\+?62[ -]?|0)8[0-9][0-9 -]{6,13}[0-9](?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
@@ -44,11 +45,23 @@ class JsonFormatter(logging.Formatter):
             "message": redact(record.getMessage()),
         }
         for key, value in record.__dict__.items():
-            if key not in _RESERVED and not key.startswith("_"):
-                entry[key] = value if isinstance(value, int | float | bool | None) else redact(str(value))
+            if key in _RESERVED or key.startswith("_"):
+                continue
+            if entry.get(key) is None:  # `extra` never replaces a core field (a job may supply request_id)
+                entry[key] = _safe(value)
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
+
+
+def _safe(value: object) -> object:
+    """A JSON value for an `extra` field: numbers stay numbers unless they look like a NIK or a phone."""
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, int):
+        text = str(value)
+        return value if redact(text) == text else redact(text)
+    return redact(str(value))
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:

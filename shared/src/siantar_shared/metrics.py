@@ -10,11 +10,13 @@ import time
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_logger = logging.getLogger("siantar.access")
 UNMATCHED = "<unmatched>"
+OTHER_METHOD = "OTHER"
+# any other method a client invents is counted as OTHER, so that it cannot grow the label set
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 
 class Metrics:
@@ -34,11 +36,29 @@ class Metrics:
 
 
 def route_template(scope: Scope) -> str:
-    route: BaseRoute | None = scope.get("route")
-    path = getattr(route, "path", None)
+    """The matched route's path template, with its router prefix and mount path; UNMATCHED if none matched."""
+    path = _included_route_path(scope) or getattr(scope.get("route"), "path", None)
     if not isinstance(path, str):
         return UNMATCHED
     return str(scope.get("root_path", "")) + path if scope.get("root_path") else path
+
+
+def _included_route_path(scope: Scope) -> str | None:
+    """The full template of a route reached through `include_router(prefix=...)`.
+
+    Since FastAPI 0.16x, `scope["route"]` is the router's own route, whose path lacks the include prefix
+    (`/{complaint_id}` instead of `/complaints/v1/complaints/{complaint_id}`); FastAPI keeps the resolved
+    template in its scope entry. Read defensively: older and future versions fall back to `route.path`.
+    """
+    fastapi_scope = scope.get("fastapi")
+    context = fastapi_scope.get("effective_route_context") if isinstance(fastapi_scope, dict) else None
+    path = getattr(context, "path_format", None)
+    return path if isinstance(path, str) and path else None
+
+
+def method_label(scope: Scope) -> str:
+    method = str(scope.get("method", "")).upper()
+    return method if method in KNOWN_METHODS else OTHER_METHOD
 
 
 class MetricsMiddleware:
@@ -67,12 +87,16 @@ class MetricsMiddleware:
             self._record(scope, status, time.perf_counter() - started)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
-        route, method = route_template(scope), scope["method"]
+        route, method = route_template(scope), method_label(scope)
         self.metrics.requests.labels(method, route, str(status)).inc()
         self.metrics.latency.labels(method, route).observe(elapsed)
         if route not in ("/metrics", "/livez", "/healthz"):
             access_logger.info(
-                "%s %s %s", method, route, status, extra={"status": status, "duration_ms": round(elapsed * 1000, 1)}
+                "%s %s %s",
+                method,
+                route,
+                status,
+                extra={"status": status, "duration_ms": round(elapsed * 1000, 1)},
             )
 
 

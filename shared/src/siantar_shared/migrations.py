@@ -17,7 +17,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from siantar_shared.db import UTCDateTime, configure_sqlite
+from siantar_shared.db import UTCDateTime, configure_sqlite, ensure_sqlite_folder
 from siantar_shared.settings import async_database_url
 
 
@@ -73,6 +73,7 @@ def _run(connection: Connection, metadata: MetaData) -> None:
 async def _run_async(url: str, metadata: MetaData) -> None:
     engine = create_async_engine(url, poolclass=pool.NullPool)
     if url.startswith("sqlite"):
+        ensure_sqlite_folder(url)
         configure_sqlite(engine)
     async with engine.connect() as connection:
         await connection.run_sync(_run, metadata)

@@ -6,18 +6,36 @@ With `ENV=production` (or `SIANTAR_ENV=production`) the database URL and every s
 placeholders are refused, and SQLite, local file storage and development adapters are refused.
 """
 
-from enum import StrEnum
+from enum import Enum, StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = frozenset(
-    {"", "changeme", "change-me", "change_me", "secret", "password", "placeholder", "example", "dev", "development",
-     "test", "xxx", "todo", "insecure", "default"}
+    {
+        "",
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "password",
+        "placeholder",
+        "example",
+        "dev",
+        "development",
+        "test",
+        "xxx",
+        "todo",
+        "insecure",
+        "default",
+    }
 )
+
+
+LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 
 
 class Environment(StrEnum):
@@ -48,7 +66,14 @@ def _env_files() -> tuple[Path, ...]:
 class ServiceSettings(BaseSettings):
     """Base of every service's `Settings`. Subclasses set `SERVICE` and `model_config.env_prefix`."""
 
-    model_config = SettingsConfigDict(env_file=_env_files(), env_ignore_empty=True, extra="ignore")
+    # validate_by_name: `Settings(VAR_DIR=...)` works too, not only the SIANTAR_VAR_DIR alias
+    model_config = SettingsConfigDict(
+        env_file=_env_files(),
+        env_ignore_empty=True,
+        extra="ignore",
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
 
     SERVICE: ClassVar[str] = "service"
     # setting name -> values that are development-only (adapters, local storage); refused in production
@@ -62,11 +87,11 @@ class ServiceSettings(BaseSettings):
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=1, le=65535)
     DB_POOL_SIZE: int = Field(default=5, ge=1, le=100)
-    LOG_LEVEL: str = "INFO"
+    LOG_LEVEL: LogLevel = "INFO"
     # Tokens: verified locally against the identity service's JWKS
     IDENTITY_URL: str = "http://127.0.0.1:8001"
-    TOKEN_ISSUER: str = "http://127.0.0.1:8000/identity/v1"
-    TOKEN_AUDIENCE: str = "siantar"
+    TOKEN_ISSUER: str = "http://127.0.0.1:8000/identity/v1"  # noqa: S105 - a URL, not a password
+    TOKEN_AUDIENCE: str = "siantar"  # noqa: S105 - an audience name, not a password
     JWKS_URL: str = ""
     # Off-loop CPU work (hashing, images, PDFs) and request handling limits
     CPU_WORKERS: int = Field(default=4, ge=1, le=64)
@@ -81,6 +106,21 @@ class ServiceSettings(BaseSettings):
     def jwks_url(self) -> str:
         return self.JWKS_URL or f"{self.IDENTITY_URL.rstrip('/')}/identity/v1/.well-known/jwks.json"
 
+    @field_validator("LOG_LEVEL", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("VAR_DIR", mode="after")
+    @classmethod
+    def _anchor_var_dir(cls, value: Path) -> Path:
+        """A relative `SIANTAR_VAR_DIR` is relative to the repository root, never to the working directory."""
+        value = value.expanduser()
+        if value.is_absolute():
+            return value
+        root = repo_root()
+        return (root / value if root else value).absolute()
+
     @model_validator(mode="after")
     def _fill_and_check(self) -> Self:
         if not self.DATABASE_URL and not self.is_production:
@@ -94,7 +134,7 @@ class ServiceSettings(BaseSettings):
         problems = []
         if not self.DATABASE_URL:
             problems.append("DATABASE_URL is required in production")
-        elif self.DATABASE_URL.startswith("sqlite"):
+        elif self.DATABASE_URL.lower().startswith("sqlite"):
             problems.append("SQLite is refused in production: use PostgreSQL")
         for name, field in type(self).model_fields.items():
             value = getattr(self, name)
@@ -105,19 +145,21 @@ class ServiceSettings(BaseSettings):
                 elif len(secret) < 16:
                     problems.append(f"{name} is too short for a production secret (16+ characters)")
         for name, dev_values in self.DEV_ONLY_VALUES.items():
-            if str(getattr(self, name)).lower() in dev_values:
-                problems.append(f"{name}={getattr(self, name)} is a development adapter, refused in production")
+            value = getattr(self, name)
+            value = str(value.value if isinstance(value, Enum) else value)
+            if value.strip().lower() in {dev.lower() for dev in dev_values}:
+                problems.append(f"{name}={value} is a development adapter, refused in production")
         if problems:
             raise ValueError("; ".join(problems))
 
 
 def async_database_url(url: str) -> str:
-    """Pick the async driver: `postgresql://` becomes asyncpg, `sqlite://` aiosqlite."""
+    """Pick the async driver: `postgresql://` becomes asyncpg, `sqlite://` aiosqlite (schemes are case-blind)."""
     for plain, driver in (
         ("postgresql://", "postgresql+asyncpg://"),
         ("postgres://", "postgresql+asyncpg://"),
         ("sqlite://", "sqlite+aiosqlite://"),
     ):
-        if url.startswith(plain):
-            return driver + url.removeprefix(plain)
+        if url[: len(plain)].lower() == plain:
+            return driver + url[len(plain) :]
     return url

@@ -26,25 +26,44 @@ class Sort(Generic[E]):
 
 
 def sorting_getter(enum: type[E], default: Sequence[str]) -> Callable[..., list[Sort[E]]]:
-    """A dependency parsing `?sorting=` into `Sort` items; unknown or repeated fields are a 422."""
+    """A dependency parsing `?sorting=` into `Sort` items; unknown or repeated fields are a 422.
+
+    The default is checked here, once, so a typo in it fails at import time rather than on every request.
+    """
     allowed = ", ".join(member.value for member in enum)
+    try:
+        parse_sorting(enum, list(default))
+    except InvalidSorting as exc:
+        raise ValueError(f"invalid default sorting {list(default)!r} for {enum.__name__}: {exc}") from exc
 
     def get(
         sorting: Annotated[
-            str | None, Query(max_length=200, description=f"Comma-separated; `-` for descending. Fields: {allowed}")
+            str | None,
+            Query(max_length=200, description=f"Comma-separated; `-` for descending. Fields: {allowed}"),
         ] = None,
     ) -> list[Sort[E]]:
-        parts = [p.strip() for p in sorting.split(",")] if sorting else list(default)
-        result: list[Sort[E]] = []
-        for part in parts:
-            name = part.removeprefix("-")
-            if name not in enum.__members__.values() or any(s.field == name for s in result):
-                raise InvalidSorting(
-                    Text(f"Urutan '{part}' tidak dikenal; pilihan: {allowed}", f"Unknown sorting '{part}'; use: {allowed}")
-                )
-            result.append(Sort(enum(name), part.startswith("-")))
-        if len(result) > MAX_SORT_FIELDS:
-            raise InvalidSorting(Text("Terlalu banyak kolom urutan", "Too many sort fields"))
-        return result
+        return parse_sorting(enum, [p.strip() for p in sorting.split(",")] if sorting else list(default))
 
     return get
+
+
+def parse_sorting(enum: type[E], parts: Sequence[str]) -> list[Sort[E]]:
+    """`["-created_at", "title"]` as `Sort` items; InvalidSorting (422) for an unknown, repeated or extra field."""
+    allowed = ", ".join(member.value for member in enum)
+    values = {member.value for member in enum}
+    result: list[Sort[E]] = []
+    for part in parts:
+        name = part.removeprefix("-")
+        if name not in values or any(s.field == name for s in result):
+            raise InvalidSorting(
+                Text(
+                    f"Urutan '{part}' tidak dikenal; pilihan: {allowed}",
+                    f"Unknown sorting '{part}'; use: {allowed}",
+                )
+            )
+        result.append(Sort(enum(name), part.startswith("-")))
+    if len(result) > MAX_SORT_FIELDS:
+        raise InvalidSorting(
+            Text(f"Paling banyak {MAX_SORT_FIELDS} kolom urutan", f"At most {MAX_SORT_FIELDS} sort fields")
+        )
+    return result

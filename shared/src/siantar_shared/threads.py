@@ -19,10 +19,16 @@ _capacity = 4
 
 
 def configure(capacity: int) -> None:
-    """Set how many CPU-bound jobs may run at once (the `CPU_WORKERS` setting)."""
-    global _capacity, _limiter
+    """Set how many CPU-bound jobs may run at once (the `CPU_WORKERS` setting).
+
+    An existing limiter is resized in place, so work already waiting on it obeys the new capacity too.
+    """
+    global _capacity
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        raise ValueError(f"CPU worker capacity must be an integer of at least 1, not {capacity!r}")
     _capacity = capacity
-    _limiter = None
+    if _limiter is not None:
+        _limiter.total_tokens = capacity
 
 
 def limiter() -> anyio.CapacityLimiter:

@@ -53,8 +53,15 @@ def field_errors(errors: Sequence[Any], language: Language) -> list[dict[str, st
         location = [str(part) for part in error.get("loc", ())]
         where = location[0] if location else "body"
         path = location[1:] if where in ("body", "query", "path", "header", "cookie") else location
-        result.append({"pointer": "#/" + "/".join(path), "in": where, "detail": _message(error, language)})
+        if error.get("type") == "json_invalid":
+            path = []  # pydantic puts the character offset there, which is no field
+        result.append({"pointer": json_pointer(path), "in": where, "detail": _message(error, language)})
     return result
+
+
+def json_pointer(path: Sequence[str]) -> str:
+    """An RFC 6901 pointer in URI-fragment form: `#` is the whole document, `~` and `/` are escaped."""
+    return "#" + "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in path)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -62,7 +69,9 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     language = request_language(request)
     errors = field_errors(exc.errors(), language)
     count = len(errors)
-    detail = Text(f"{count} kolom gagal validasi", f"{count} field{'s' if count != 1 else ''} failed validation")
+    detail = Text(
+        f"{count} kolom gagal validasi", f"{count} field{'s' if count != 1 else ''} failed validation"
+    )
     return problem_response(
         request,
         422,

@@ -52,16 +52,18 @@ class TestKeys:
         self,
         *,
         subject: uuid.UUID | None = None,
-        roles: Iterable[str] = ("citizen",),
-        scopes: Iterable[str] = (),
+        roles: Iterable[str] | str | None = ("citizen",),
+        scopes: Iterable[str] | str | None = (),
         agency: str | None = None,
-        acr: int = 0,
-        amr: Iterable[str] = ("pwd",),
+        acr: int | None = 0,
+        amr: Iterable[str] | str | None = ("pwd",),
         client_id: str = "siantar-test-app",
         lifetime: int = 300,
         **overrides: Any,
     ) -> str:
-        """A signed access token (RFC 9068) with the given claims; `overrides` replace any claim or header."""
+        """A signed access token (RFC 9068) with the given claims; `overrides` replace any claim (None removes
+        it), `headers=` any header, `signing_key=` the key. A single string counts as one role/scope/method;
+        None leaves the claim out."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": TEST_ISSUER,
@@ -71,15 +73,18 @@ class TestKeys:
             "iat": now,
             "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
-            "scope": " ".join(scopes),
-            "roles": list(roles),
-            "acr": str(acr),
-            "amr": list(amr),
+            "scope": None if scopes is None else " ".join(_items(scopes)),
+            "roles": None if roles is None else _items(roles),
+            "acr": None if acr is None else str(acr),
+            "amr": None if amr is None else _items(amr),
+            "agency": agency,
         }
-        if agency is not None:
-            claims["agency"] = agency
         headers = {"kid": self.kid, "typ": "at+jwt", **overrides.pop("headers", {})}
         key = overrides.pop("signing_key", None) or self.private_key
         claims.update(overrides)
         claims = {name: value for name, value in claims.items() if value is not None}
         return jwt.encode(claims, key, algorithm="RS256", headers=headers)
+
+
+def _items(values: Iterable[str] | str) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)

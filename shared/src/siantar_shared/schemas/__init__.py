@@ -1,0 +1,1 @@
+"""Wire schemas and types that cross services."""
