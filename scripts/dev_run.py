@@ -15,16 +15,19 @@ STOP_GRACE_SECONDS = 25
 
 def start(module: str, extra_env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     # own session: Ctrl-C reaches only this supervisor, which then sends each child one SIGTERM
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module names
         [sys.executable, "-m", module, *args], env={**os.environ, **extra_env}, start_new_session=True
     )
 
 
 def start_all() -> list[subprocess.Popen[bytes]]:
     children = [
-        start(f"siantar_{name}", {f"{name.upper()}_PORT": str(port)}, "serve") for name, port in SERVICES.items()
+        start(f"siantar_{name}", {f"{name.upper()}_PORT": str(port)}, "serve")
+        for name, port in SERVICES.items()
     ]
-    upstreams = {f"GATEWAY_UPSTREAM_SVC_{name.upper()}": f"http://127.0.0.1:{port}" for name, port in SERVICES.items()}
+    upstreams = {
+        f"GATEWAY_UPSTREAM_SVC_{name.upper()}": f"http://127.0.0.1:{port}" for name, port in SERVICES.items()
+    }
     children.append(start("siantar_gateway", {**upstreams, "GATEWAY_PORT": str(GATEWAY_PORT)}))
     return children
 

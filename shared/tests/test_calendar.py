@@ -3,6 +3,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
 from siantar_shared.calendar import (
     WIB,
     HolidayKind,
@@ -14,9 +18,6 @@ from siantar_shared.calendar import (
     local_date,
     seed_rows,
 )
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 
 # August 2026: Thu 13, Fri 14, Sat 15, Sun 16, Mon 17 (Independence Day), Tue 18, ...
 INDEPENDENCE_DAY = date(2026, 8, 17)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import ForeignKey, MetaData, String, delete, func, select, text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -212,6 +212,37 @@ class TestEngine:
             assert long_named.pool.size() == 2  # type: ignore[attr-defined]
         finally:
             await long_named.dispose()
+
+    async def test_sqlite_folder_created(self, tmp_path: Path) -> None:
+        database = tmp_path / "fresh-clone" / "var" / "service.db"
+        engine = make_engine(f"sqlite+aiosqlite:///{database}", app_name="x")
+        try:
+            assert database.parent.is_dir()
+            async with engine.connect() as connection:
+                assert (await connection.exec_driver_sql("SELECT 1")).scalar() == 1
+            assert database.is_file()
+        finally:
+            await engine.dispose()
+
+    async def test_sqlite_folder_impossible_fails_on_connect(self, tmp_path: Path) -> None:
+        blocker = tmp_path / "file"
+        blocker.write_text("not a folder")
+        engine = make_engine(f"sqlite+aiosqlite:///{blocker}/db/service.db", app_name="x")  # does not raise
+        try:
+            with pytest.raises(OperationalError):
+                async with engine.connect():
+                    pass
+        finally:
+            await engine.dispose()
+
+    @pytest.mark.parametrize("url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"])
+    async def test_sqlite_in_memory(self, url: str) -> None:
+        engine = make_engine(url, app_name="x")
+        try:
+            async with engine.connect() as connection:
+                assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+        finally:
+            await engine.dispose()
 
     def test_driver_chosen_by_url(self) -> None:
         assert make_engine("postgresql+asyncpg://u@127.0.0.1:1/x", app_name="x").dialect.driver == "asyncpg"

@@ -135,12 +135,11 @@ class TestHealthz:
     @pytest.mark.parametrize(
         "url",
         [
-            "sqlite+aiosqlite:////nonexistent-siantar-dir/deeper/service.db",
             "postgresql+asyncpg://postgres@127.0.0.1:1/siantar",  # a closed port
             "postgresql+asyncpg://nobody@[::1]:1/siantar",
         ],
     )
-    async def test_database_unreachable_is_503(self, url: str, caplog: pytest.LogCaptureFixture) -> None:
+    async def test_postgres_unreachable_is_503(self, url: str, caplog: pytest.LogCaptureFixture) -> None:
         engine = make_engine(url, app_name="test.unreachable")
         try:
             async with await client_for(build_app(), {"engine": engine}) as client:
@@ -150,13 +149,27 @@ class TestHealthz:
             await engine.dispose()
         assert response.status_code == 503
         assert response.json() == {"status": "fail", "checks": {"database": {"status": "fail"}}}
-        assert "nonexistent" not in response.text
+        assert "127.0.0.1" not in response.text
         assert "database check failed" in caplog.text
 
-    async def test_unwritable_folder_is_503(self, tmp_path: Path) -> None:
+    async def test_sqlite_folder_missing_is_503(self, tmp_path: Path) -> None:
+        """The folder vanishes after start-up (a volume unmounted): not ready, and nothing is recreated."""
+        folder = tmp_path / "volume"
+        engine = make_engine(f"sqlite+aiosqlite:///{folder}/service.db", app_name="x")
+        folder.rmdir()
+        try:
+            async with await client_for(build_app(), {"engine": engine}) as client:
+                response = await client.get("/healthz")
+        finally:
+            await engine.dispose()
+        assert response.status_code == 503
+        assert str(tmp_path) not in response.text
+        assert not folder.exists()
+
+    async def test_sqlite_folder_impossible_is_503(self, tmp_path: Path) -> None:
         blocker = tmp_path / "not-a-folder"
         blocker.write_text("a file where the database folder should be")
-        engine = make_engine(f"sqlite+aiosqlite:///{blocker}/service.db", app_name="x")
+        engine = make_engine(f"sqlite+aiosqlite:///{blocker}/deeper/service.db", app_name="x")
         try:
             async with await client_for(build_app(), {"engine": engine}) as client:
                 assert (await client.get("/healthz")).status_code == 503
@@ -184,7 +197,7 @@ class TestHealthz:
         assert time.perf_counter() - started < 5
 
     async def test_recovers(self, engine: AsyncEngine) -> None:
-        broken = make_engine("sqlite+aiosqlite:////nonexistent-siantar-dir/x.db", app_name="x")
+        broken = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/siantar", app_name="x")
         app = build_app()
         state: dict[str, Any] = {"engine": broken}
         try:

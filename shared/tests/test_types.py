@@ -5,6 +5,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, TypeAdapter, ValidationError
+
 from siantar_shared.i18n import LocalizedValueError
 from siantar_shared.schemas.types import (
     SIANTAR_BBOX,

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+
 from siantar_shared import wilayah
 
 # kelurahan per kecamatan, domain brief §1.1

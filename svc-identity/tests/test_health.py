@@ -45,7 +45,9 @@ class TestErrors:
         assert response.json()["title"] == "Alamat tidak ditemukan"
 
     async def test_english_when_asked(self, client: AsyncClient) -> None:
-        response = await client.get("/identity/v1/no-such-thing", headers={"Accept-Language": "en-US,en;q=0.9"})
+        response = await client.get(
+            "/identity/v1/no-such-thing", headers={"Accept-Language": "en-US,en;q=0.9"}
+        )
         assert response.json()["title"] == "Not found"
 
     async def test_wrong_method(self, client: AsyncClient) -> None:

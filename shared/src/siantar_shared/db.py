@@ -5,6 +5,7 @@ UUID keys (`sqlalchemy.Uuid`) and `UTCDateTime` behave the same on PostgreSQL (a
 BEGIN itself so that SAVEPOINTs work (the pysqlite/aiosqlite recipe).
 """
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ NAMING_CONVENTION = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
 }
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+logger = logging.getLogger("siantar_shared.db")
 
 
 def utcnow() -> datetime:
@@ -80,10 +82,17 @@ def make_engine(url: str, *, app_name: str, pool_size: int = 5) -> AsyncEngine:
 
 
 def ensure_sqlite_folder(url: str) -> None:
-    """Create the folder of a SQLite database file (e.g. `var/`) so that a fresh clone just works."""
+    """Create the folder of a SQLite database file (e.g. `var/`) so that a fresh clone just works.
+
+    Best effort: if the folder cannot be made, the first connection reports it (and /healthz answers 503);
+    building the engine never fails on it.
+    """
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            logger.warning("cannot create the folder of SQLite database %s: %s", database, exc.strerror)
 
 
 def configure_sqlite(engine: AsyncEngine) -> None:

@@ -18,7 +18,12 @@ _NIK = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
 # 08xx..., 628xx..., +628xx..., +62 8xx..., +62-8xx..., with optional spaces or dashes between groups
 _PHONE = re.compile(r"(?<![0-9])(?:\+?62[ -]?|0)8[0-9][0-9 -]{6,13}[0-9](?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+# color_message: uvicorn's ANSI-coloured copy of the message, noise in a JSON line
+_RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def redact(text: str) -> str:

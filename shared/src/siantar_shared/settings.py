@@ -87,6 +87,9 @@ class ServiceSettings(BaseSettings):
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=1, le=65535)
     DB_POOL_SIZE: int = Field(default=5, ge=1, le=100)
+    # Proxies whose X-Forwarded-For is trusted (the gateway): comma-separated IPs or CIDRs, or "*" when the
+    # network admits the gateway alone (Kubernetes NetworkPolicy); the client IP scopes anonymous rate limits.
+    FORWARDED_ALLOW_IPS: str = "127.0.0.1"
     LOG_LEVEL: LogLevel = "INFO"
     # Tokens: verified locally against the identity service's JWKS
     IDENTITY_URL: str = "http://127.0.0.1:8001"

@@ -7,7 +7,9 @@ from siantar_permits.config import Settings
 from siantar_permits.models import platform
 from siantar_shared.app import create_service_app
 
-DESCRIPTION = "Local permits from application to QR-verifiable issuance, with SLA clocks, retribusi fees and open data."
+DESCRIPTION = (
+    "Local permits from application to QR-verifiable issuance, with SLA clocks, retribusi fees and open data."
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -36,7 +36,9 @@ async def fresh_database(name: str, alembic_ini: Path | None = None) -> AsyncIte
     safe = re.sub(r"[^a-z0-9_]", "_", name.lower())[:50]
     if is_postgres():
         base = make_url(async_database_url(TEST_DATABASE_URL))
-        admin_dsn = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+        admin_dsn = base.set(drivername="postgresql", database="postgres").render_as_string(
+            hide_password=False
+        )
         database = f"{base.database or 'siantar_test'}_{safe}"[:63]
         await _postgres(admin_dsn, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await _postgres(admin_dsn, f'CREATE DATABASE "{database}"')

@@ -66,7 +66,9 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 @pytest.fixture
 def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
     """Sessions on the test's connection: their commit() only releases a SAVEPOINT."""
-    return async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    return async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
 
 
 @pytest.fixture
@@ -108,14 +110,20 @@ async def app_state(
 
 @pytest.fixture
 async def client(
-    request: pytest.FixtureRequest, app: FastAPI, app_state: dict[str, Any], session: AsyncSession, test_keys: TestKeys
+    request: pytest.FixtureRequest,
+    app: FastAPI,
+    app_state: dict[str, Any],
+    session: AsyncSession,
+    test_keys: TestKeys,
 ) -> AsyncIterator[httpx.AsyncClient]:
     headers = {}
     marker = request.node.get_closest_marker("auth")
     if marker is not None:
         headers["Authorization"] = f"Bearer {test_keys.mint(**marker.kwargs)}"
     transport = httpx.ASGITransport(app=StateInjector(app, app_state))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=headers
+    ) as client:
         yield client
 
 
