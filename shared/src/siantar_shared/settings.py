@@ -93,7 +93,7 @@ class ServiceSettings(BaseSettings):
     LOG_LEVEL: LogLevel = "INFO"
     # Tokens: verified locally against the identity service's JWKS
     IDENTITY_URL: str = "http://127.0.0.1:8001"
-    TOKEN_ISSUER: str = "http://127.0.0.1:8000/identity/v1"  # noqa: S105 - a URL, not a password
+    TOKEN_ISSUER: str = "http://127.0.0.1:8000/identity"  # noqa: S105 - a URL, not a password
     TOKEN_AUDIENCE: str = "siantar"  # noqa: S105 - an audience name, not a password
     JWKS_URL: str = ""
     # Off-loop CPU work (hashing, images, PDFs) and request handling limits
@@ -107,7 +107,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def jwks_url(self) -> str:
-        return self.JWKS_URL or f"{self.IDENTITY_URL.rstrip('/')}/identity/v1/.well-known/jwks.json"
+        return self.JWKS_URL or f"{self.IDENTITY_URL.rstrip('/')}/identity/.well-known/jwks.json"
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod

@@ -16,9 +16,9 @@ from jwt.algorithms import RSAAlgorithm
 
 from siantar_shared.auth import JwksCache, TokenVerifier
 
-TEST_ISSUER = "https://identity.test/identity/v1"
+TEST_ISSUER = "https://identity.test/identity"
 TEST_AUDIENCE = "siantar"
-TEST_JWKS_URL = "https://identity.test/identity/v1/.well-known/jwks.json"
+TEST_JWKS_URL = "https://identity.test/identity/.well-known/jwks.json"
 
 
 class TestKeys:

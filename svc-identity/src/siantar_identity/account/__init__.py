@@ -1,0 +1,1 @@
+"""People: citizens, staff of each OPD, and guest reporters; contacts, passwords, second factors."""

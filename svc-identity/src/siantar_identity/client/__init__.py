@@ -1,0 +1,1 @@
+"""API clients of the city's apps, third-party developers and other services; API keys."""

@@ -1,0 +1,1 @@
+"""Cryptography of svc-identity: field encryption, keyed hashes, passwords, opaque secrets, TOTP."""
