@@ -56,7 +56,9 @@ class Stage:
 def parse_dockerfile(text: str) -> list[Stage]:
     """Stages with their (KEYWORD, arguments) instructions: continuation lines joined, comments dropped."""
     stages: list[Stage] = []
-    logical = re.sub(r"\\\n(?:[ \t]*#[^\n]*\n)*", " ", text)  # a line ending in \ continues (comments between)
+    logical = re.sub(
+        r"\\\n(?:[ \t]*#[^\n]*\n)*", " ", text
+    )  # a line ending in \ continues (comments between)
     for line in logical.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):

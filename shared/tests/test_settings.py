@@ -116,9 +116,7 @@ class TestDevelopmentDefaults:
 
     def test_jwks_url(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("DEMO_IDENTITY_URL", "http://identity:8001/")
-        assert (
-            DemoSettings(_env_file=None).jwks_url == "http://identity:8001/identity/.well-known/jwks.json"
-        )
+        assert DemoSettings(_env_file=None).jwks_url == "http://identity:8001/identity/.well-known/jwks.json"
         monkeypatch.setenv("DEMO_JWKS_URL", "https://keys.example/jwks.json")
         assert DemoSettings(_env_file=None).jwks_url == "https://keys.example/jwks.json"
 

@@ -1,15 +1,32 @@
-"""Fixtures of svc-identity's tests; the rest comes from the siantar_shared.testing plugin."""
+"""Fixtures of svc-identity's tests; the rest comes from the siantar_shared.testing plugin.
+
+The app state is built by the same `build_state` as the lifespan, with a `FrozenClock` the tests can move
+and the development notifier writing into a temporary outbox (`outbox` fixture).
+"""
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
+from siantar_identity.clock import FrozenClock
 from siantar_identity.config import Settings
 from siantar_identity.main import create_app
+from siantar_identity.state import build_state
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("identity-var")
+
+
+@pytest.fixture(scope="session")
+def settings(var_dir: Path) -> Settings:
+    return Settings(_env_file=None, VAR_DIR=var_dir)
 
 
 @pytest.fixture(scope="session")
@@ -18,5 +35,22 @@ def alembic_ini() -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_factory() -> Callable[[], FastAPI]:
-    return lambda: create_app(Settings(_env_file=None))
+def app_factory(settings: Settings) -> Callable[[], FastAPI]:
+    return lambda: create_app(settings)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def outbox(settings: Settings) -> Path:
+    """The development notifier's folder: each message sent is a JSON file under `<channel>/`."""
+    return settings.VAR_DIR / "outbox"
+
+
+@pytest.fixture
+async def app_state(app_state: dict[str, Any], settings: Settings, clock: FrozenClock) -> dict[str, Any]:
+    """The plugin's state (engine, sessions on the test's connection, test JWKS) plus identity's own."""
+    return {**app_state, **build_state(settings), "clock": clock}

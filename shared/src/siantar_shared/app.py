@@ -61,12 +61,14 @@ def create_service_app(
     routers: Sequence[APIRouter],
     platform: PlatformModels,
     extra_lifespan: ExtraLifespan | None = None,
+    root_routers: Sequence[APIRouter] = (),
     version: str = "0.1.0",
 ) -> FastAPI:
     """A FastAPI app serving `routers` under `prefix`, with `/livez`, `/healthz` and `/metrics` at the root.
 
     `platform` (`define_platform_models(Base)`) brings `Idempotency-Key` support on every POST and the
-    `<prefix>/events` feed of the service's outbox.
+    `<prefix>/events` feed of the service's outbox. `root_routers` are served as they are, for paths that a
+    standard fixes outside the versioned prefix (identity's `/identity/.well-known/...`).
     """
 
     @asynccontextmanager
@@ -103,6 +105,8 @@ def create_service_app(
     for router in routers:
         app.include_router(router, prefix=prefix)
     app.include_router(events_router(platform, source=event_source(settings.SERVICE)), prefix=prefix)
+    for router in root_routers:
+        app.include_router(router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     _mount_docs(app, prefix, title)

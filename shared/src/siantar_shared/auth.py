@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
 import httpx
@@ -166,8 +166,14 @@ def _verification_key(jwk: object) -> VerificationKey | None:
 _ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
 
 
+class KeySource(Protocol):
+    """Where verification keys come from: the JWKS over HTTP (`JwksCache`), or identity's own database."""
+
+    async def verification_key(self, kid: str) -> VerificationKey: ...
+
+
 class TokenVerifier:
-    def __init__(self, jwks: JwksCache, *, issuer: str, audience: str) -> None:
+    def __init__(self, jwks: KeySource, *, issuer: str, audience: str) -> None:
         self.jwks = jwks
         self.issuer = issuer
         self.audience = audience

@@ -3,6 +3,8 @@
 from fastapi import APIRouter, Request
 
 router = APIRouter()
+# paths that a standard fixes outside /identity/v1: OIDC discovery and the JWKS at /identity/.well-known/...
+root_routers: list[APIRouter] = []
 
 
 @router.get("/", tags=["service"], summary="Service index")
