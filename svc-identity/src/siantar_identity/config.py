@@ -67,7 +67,7 @@ class Settings(ServiceSettings):
     SMTP_STARTTLS: bool = True
     DUKCAPIL_VERIFIER: str = "development"  # or "pks"
     DUKCAPIL_PKS_URL: str = ""
-    BREACHED_PASSWORD_CHECK: str = "development"  # or "hibp" (k-anonymity range API)
+    BREACHED_PASSWORD_CHECK: str = "development"  # noqa: S105 - or "hibp" (k-anonymity range API)
 
     @property
     def issuer(self) -> str:

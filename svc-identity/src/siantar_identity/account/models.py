@@ -65,13 +65,13 @@ class Account(RecordMixin, Base):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as declared
 
 
 class CodePurpose(StrEnum):
     verify_phone = "verify_phone"
     verify_email = "verify_email"
-    reset_password = "reset_password"
+    reset_password = "reset_password"  # noqa: S105 - a purpose name, not a password
 
 
 class OneTimeCode(RecordMixin, Base):
