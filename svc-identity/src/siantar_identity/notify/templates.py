@@ -14,7 +14,7 @@ class Template:
 
     @property
     def parameters(self) -> frozenset[str]:
-        names = set()
+        names: set[str] = set()
         for text in (self.subject.id, self.subject.en, self.body.id, self.body.en):
             names.update(field for _, field, _, _ in Formatter().parse(text) if field)
         return frozenset(names)
