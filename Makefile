@@ -16,7 +16,8 @@ MEMBERS := shared gateway identity complaints permits
 SERVICES := identity complaints permits
 PYTEST_ARGS ?=
 
-member_dir = $(if $(filter $(1),shared gateway),$(1),svc-$(1))
+# members with a pyproject, plus test-only folders at the root (deploy: images, compose; e2e: the whole platform)
+member_dir = $(if $(filter $(1),shared gateway deploy e2e),$(1),svc-$(1))
 
 # (pattern targets such as test-% and migrate-% must not be .PHONY: make skips pattern rules for phony targets)
 .PHONY: help all env run migrate seed test lint typecheck fmt check-migrations clean
@@ -47,7 +48,7 @@ migrate-%: env ## Migrate one service: make migrate-permits
 seed: env ## Seed development data (holiday calendars, demo accounts -> var/demo-credentials.json)
 	@for s in $(SERVICES); do $(UV) run --no-sync python -m siantar_$$s seed; done
 
-test: $(addprefix test-,$(MEMBERS)) ## Run every member's tests (SQLite, or PostgreSQL with TEST_DATABASE_URL)
+test: $(addprefix test-,$(MEMBERS) deploy e2e) ## Run every member's tests (SQLite, or PostgreSQL with TEST_DATABASE_URL)
 
 test-%: env ## Test one member: make test-complaints
 	$(UV) run --no-sync pytest $(call member_dir,$*)/tests $(PYTEST_ARGS)

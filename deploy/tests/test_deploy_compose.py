@@ -30,7 +30,7 @@ from deploy_testkit import (
 SCHEMA = json.loads((SCHEMAS / "compose-spec.schema.json").read_text(encoding="utf-8"))
 JOB_SUFFIX = "-migrate"
 RESTART_VALUES = re.compile(r"^(no|always|unless-stopped|on-failure(:\d+)?)$")
-SECRET_NAME = re.compile(r"(PASSWORD|SECRET|PRIVATE_KEY|ACCESS_KEY|API_KEY)$")
+SECRET_NAME = re.compile(r"(PASSWORD|SECRET|_KEYS?|PEPPER)$")
 URL_PASSWORD = re.compile(r"://[^/@:]+:(?P<password>[^@]+)@")
 REQUIRED_VARIABLE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]+\}$")
 ANY_SECRET_VARIABLE = re.compile(
@@ -316,7 +316,8 @@ def compose_cli() -> list[str]:
         pytest.skip(
             "docker is not installed: `docker compose config` not run (the schema and rules above are)"
         )
-    version = subprocess.run([docker, "compose", "version"], capture_output=True, text=True, timeout=60)  # noqa: S603 - our own arguments
+    command = [docker, "compose", "version"]
+    version = subprocess.run(command, check=False, capture_output=True, text=True, timeout=60)  # noqa: S603 - ours
     if version.returncode != 0:
         pytest.skip("the docker compose plugin is not installed: `docker compose config` not run")
     return [docker, "compose"]
@@ -327,7 +328,7 @@ def compose_config(cli: list[str], env_file: Path) -> subprocess.CompletedProces
     command = [*cli, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), "--env-file", str(env_file)]
     command += ["--profile", "*", "config", "-q"]
     env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "DOCKER_CONFIG")}
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)  # noqa: S603 - our own arguments
+    return subprocess.run(command, check=False, capture_output=True, text=True, timeout=60, env=env)  # noqa: S603 - ours
 
 
 class TestDockerCompose:
