@@ -54,4 +54,9 @@ def outbox(settings: Settings) -> Path:
 async def app_state(app_state: dict[str, Any], settings: Settings, clock: FrozenClock) -> dict[str, Any]:
     """The plugin's state (engine, sessions on the test's connection, test JWKS) plus identity's own."""
     # tokens in these tests come from `test_keys.mint` (a test JWKS); identity's own signing is tested on its own
-    return {**app_state, **build_state(settings), "clock": clock, "token_verifier": app_state["token_verifier"]}
+    return {
+        **app_state,
+        **build_state(settings),
+        "clock": clock,
+        "token_verifier": app_state["token_verifier"],
+    }

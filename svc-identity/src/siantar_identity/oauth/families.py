@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from siantar_identity.oauth.models import TokenFamily
 
 
-async def revoke_account_families(session: AsyncSession, account_id: UUID, *, reason: str, at: datetime) -> int:
+async def revoke_account_families(
+    session: AsyncSession, account_id: UUID, *, reason: str, at: datetime
+) -> int:
     """Revoke every live token family of an account (disabled, erased, password or MFA changed).
 
     Access tokens already issued stay valid until they expire (10 minutes by default): services verify them
