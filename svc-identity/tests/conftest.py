@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from siantar_identity.clock import FrozenClock
 from siantar_identity.config import Settings
 from siantar_identity.main import create_app
+from siantar_identity.oauth.keysource import identity_verifier
 from siantar_identity.state import build_state
+from siantar_shared.auth import TokenVerifier
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 
@@ -56,7 +59,21 @@ async def app_state(app_state: dict[str, Any], settings: Settings, clock: Frozen
     # tokens in these tests come from `test_keys.mint` (a test JWKS); identity's own signing is tested on its own
     return {
         **app_state,
-        **build_state(settings),
+        **build_state(settings, sessionmaker=app_state["sessionmaker"], clock=clock),
         "clock": clock,
         "token_verifier": app_state["token_verifier"],
     }
+
+
+@pytest.fixture
+def identity_tokens(
+    app_state: dict[str, Any],
+    settings: Settings,
+    clock: FrozenClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> TokenVerifier:
+    """Switch the test to identity's own verifier (keys from its database, its issuer), as in production, so
+    that tokens from `/oauth/token` are accepted; `test_keys.mint` tokens are then refused."""
+    verifier = identity_verifier(settings, sessionmaker, clock)
+    app_state["token_verifier"] = verifier
+    return verifier

@@ -1,15 +1,19 @@
-"""Commands of svc-identity: `python -m siantar_identity serve | seed | jobs | job NAME`."""
+"""Commands of svc-identity: `python -m siantar_identity serve | seed | jobs | job NAME | rotate-signing-key`."""
 
 import asyncio
 import sys
 
 from siantar_identity.config import Settings
 from siantar_identity.models import platform
+from siantar_identity.oauth.rotation import rotate_command
 from siantar_identity.seed import seed
 from siantar_shared.jobs import job_main, open_job_runner
 from siantar_shared.server import serve
 
-USAGE = "usage: python -m siantar_identity serve | seed | jobs | job NAME"
+USAGE = (
+    "usage: python -m siantar_identity serve | seed | jobs | job NAME"
+    " | rotate-signing-key [--immediately | --compromised]"
+)
 
 
 def main(argv: list[str]) -> int:
@@ -21,6 +25,8 @@ def main(argv: list[str]) -> int:
     if command == "seed":
         asyncio.run(seed(settings))
         return 0
+    if command == "rotate-signing-key":
+        return asyncio.run(rotate_command(settings, argv[1:]))
     if command in ("job", "jobs"):
         return job_main(argv, lambda: open_job_runner(settings, platform))
     print(USAGE, file=sys.stderr)  # noqa: T201 - a command-line answer

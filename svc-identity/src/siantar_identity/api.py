@@ -2,9 +2,39 @@
 
 from fastapi import APIRouter, Request
 
+from siantar_identity.account import endpoints as account_endpoints
+from siantar_identity.account import me_endpoints as account_me_endpoints
+from siantar_identity.agency import endpoints as agency_endpoints
+from siantar_identity.assurance import endpoints as assurance_endpoints
+from siantar_identity.audit import endpoints as audit_endpoints
+from siantar_identity.client import endpoints as client_endpoints
+from siantar_identity.guest import endpoints as guest_endpoints
+from siantar_identity.mfa import endpoints as mfa_endpoints
+from siantar_identity.notify import endpoints as notify_endpoints
+from siantar_identity.oauth import authorize_endpoints
+from siantar_identity.oauth import endpoints as oauth_endpoints
+from siantar_identity.oauth import session_endpoints as oauth_session_endpoints
+from siantar_identity.oauth import wellknown as oauth_wellknown
+from siantar_identity.privacy import endpoints as privacy_endpoints
+from siantar_identity.staff import endpoints as staff_endpoints
+
 router = APIRouter()
 # paths that a standard fixes outside /identity/v1: OIDC discovery and the JWKS at /identity/.well-known/...
-root_routers: list[APIRouter] = []
+root_routers: list[APIRouter] = [oauth_wellknown.router]
+router.include_router(notify_endpoints.router)
+router.include_router(guest_endpoints.router)
+router.include_router(privacy_endpoints.router)
+router.include_router(audit_endpoints.router)
+router.include_router(mfa_endpoints.router)
+router.include_router(authorize_endpoints.router)
+router.include_router(agency_endpoints.router)
+router.include_router(staff_endpoints.router)
+router.include_router(client_endpoints.router)
+router.include_router(oauth_endpoints.router)
+router.include_router(oauth_session_endpoints.router)
+router.include_router(account_endpoints.router)
+router.include_router(account_me_endpoints.router)
+router.include_router(assurance_endpoints.router)
 
 
 @router.get("/", tags=["service"], summary="Service index")

@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def identity_lifespan(app: FastAPI, state: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        yield build_state(settings)
+        yield build_state(settings, sessionmaker=state["sessionmaker"])
 
     return create_service_app(
         settings,

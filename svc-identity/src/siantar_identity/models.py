@@ -6,6 +6,7 @@ from siantar_identity.audit.models import AuditRecord
 from siantar_identity.client.models import ApiClient, ApiKey
 from siantar_identity.db import Base
 from siantar_identity.notify.models import Notification
+from siantar_identity.oauth.authorize_models import AuthorizationRequest
 from siantar_identity.oauth.models import AuthorizationCode, RefreshToken, SigningKey, TokenFamily
 from siantar_identity.privacy.models import ConsentEvent, DataRequest, NikReview
 from siantar_identity.throttle.models import ThrottleState
@@ -20,6 +21,7 @@ __all__ = [
     "ApiKey",
     "AuditRecord",
     "AuthorizationCode",
+    "AuthorizationRequest",
     "Base",
     "ConsentEvent",
     "DataRequest",

@@ -39,7 +39,8 @@ async def fresh_database(name: str, alembic_ini: Path | None = None) -> AsyncIte
         admin_dsn = base.set(drivername="postgresql", database="postgres").render_as_string(
             hide_password=False
         )
-        database = f"{base.database or 'siantar_test'}_{safe}"[:63]
+        # the pid keeps two test runs on one server apart (two terminals, CI beside a developer)
+        database = f"{base.database or 'siantar_test'}_{safe}"[:54] + f"_{os.getpid()}"
         await _postgres(admin_dsn, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await _postgres(admin_dsn, f'CREATE DATABASE "{database}"')
         url = base.set(database=database).render_as_string(hide_password=False)

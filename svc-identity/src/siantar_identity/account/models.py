@@ -40,6 +40,7 @@ class Account(RecordMixin, Base):
     phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     email_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    email_masked: Mapped[str | None] = mapped_column(String(120))
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -72,6 +73,8 @@ class CodePurpose(StrEnum):
     verify_phone = "verify_phone"
     verify_email = "verify_email"
     reset_password = "reset_password"  # noqa: S105 - a purpose name, not a password
+    change_phone = "change_phone"  # a code sent to the new number of a signed-in person
+    change_email = "change_email"
 
 
 class OneTimeCode(RecordMixin, Base):

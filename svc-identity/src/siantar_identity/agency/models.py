@@ -1,8 +1,11 @@
-"""OPD master data: seeded, then edited by admins; names change over time (valid_from / valid_to)."""
+"""OPD master data: seeded, then edited by admins; names change over time (valid_from / valid_to).
+
+`version` grows with every update and is the entity tag of an agency: an update names the version it read
+(`If-Match`), and the UPDATE itself is conditional on it, so a lost update is impossible."""
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, String
+from sqlalchemy import Boolean, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siantar_identity.db import Base
@@ -19,3 +22,6 @@ class Agency(RecordMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as declared

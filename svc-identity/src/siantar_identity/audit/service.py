@@ -51,3 +51,17 @@ async def record(
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def record_refusal(session: AsyncSession, action: str, **fields: Any) -> AuditRecord:
+    """Record a refused attempt and commit it at once, before the caller raises its error.
+
+    The request's session is rolled back when an endpoint raises, which would drop the record of the very
+    attempt that was refused. Call this only when the session holds nothing else that must not be committed
+    (in practice: right after reading what decided the refusal). Arguments as for `record`; the outcome
+    defaults to "failure".
+    """
+    fields.setdefault("outcome", "failure")
+    entry = await record(session, action, **fields)
+    await session.commit()
+    return entry

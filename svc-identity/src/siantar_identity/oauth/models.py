@@ -63,3 +63,5 @@ class AuthorizationCode(RecordMixin, Base):
     auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the sign-in its exchange started: revoked if the code is presented again (RFC 6749 §4.1.2)
+    family_id: Mapped[UUID | None] = mapped_column(ForeignKey("token_family.id", ondelete="SET NULL"))

@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, ForeignKey, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siantar_identity.db import Base
@@ -22,15 +22,23 @@ class ConsentEvent(RecordMixin, Base):
 
 
 class DataRequest(RecordMixin, Base):
-    """A data-subject request (access, correction, erasure, restriction) and its legal deadline."""
+    """A data-subject request (access, correction, erasure, restriction) and its legal deadline.
+
+    What the person wrote (their message, the correction they ask for) is personal data: it is kept
+    encrypted in `details_ciphertext` (context "data_request.details") and cleared on erasure. `note` is
+    the staff member's resolution note, written for the person to read.
+    """
 
     __tablename__ = "data_request"
+    __table_args__ = (Index("ix_data_request_status_due_at", "status", "due_at"),)  # the staff queue
 
     account_id: Mapped[UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, completed, refused
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    details_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[UUID | None] = mapped_column()  # the staff account, or the person (self-service)
     note: Mapped[str | None] = mapped_column(String(1000))
 
 

@@ -1,0 +1,1 @@
+"""Staff accounts: invitations, roles per OPD, second factor enrolment, disabling; supervisors' officers."""

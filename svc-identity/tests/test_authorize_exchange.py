@@ -1,0 +1,309 @@
+"""The code exchange at `POST /identity/v1/oauth/token` (grant_type=authorization_code) and its attacks."""
+
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import pytest
+from factories_authorize import (
+    PASSWORD,
+    REDIRECT_URI,
+    create_account,
+    create_client,
+    open_page,
+    phone_of,
+    pkce_pair,
+    response_parameters,
+    submit,
+)
+from httpx import AsyncClient, Response
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import State
+
+from siantar_identity.account.models import Account, AccountStatus
+from siantar_identity.audit.models import AuditRecord
+from siantar_identity.client.models import ApiClient
+from siantar_identity.clock import FrozenClock
+from siantar_identity.config import Settings
+from siantar_identity.oauth.authorize_exchange import purge_expired_authorizations
+from siantar_identity.oauth.authorize_models import AuthorizationRequest
+from siantar_identity.oauth.authorize_service import exchange_code
+from siantar_identity.oauth.exceptions import InvalidGrant, UnauthorizedClient
+from siantar_identity.oauth.models import AuthorizationCode, TokenFamily
+from siantar_identity.security.secrets import token_hash
+
+TOKEN = "/identity/v1/oauth/token"
+
+
+async def authorized_code(
+    http: AsyncClient, session: AsyncSession, settings: Settings, app: ApiClient, account: Account
+) -> tuple[str, str]:
+    """Run the page (GET, then POST with the CSRF token); returns the code and the PKCE verifier."""
+    verifier, challenge = pkce_pair()
+    csrf = await open_page(http, app, challenge)
+    response = await submit(http, csrf, identifier=phone_of(settings, account), password=PASSWORD)
+    assert response.status_code == 303, response.text
+    return response_parameters(response.headers["location"])["code"], verifier
+
+
+async def exchange(http: AsyncClient, app: ApiClient, code: str, verifier: str, **overrides: str) -> Response:
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": app.client_id,
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": verifier,
+        **overrides,
+    }
+    return await http.post(TOKEN, data=form)
+
+
+def assert_invalid_grant(response: Response) -> None:
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_grant"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def stored_code(session: AsyncSession, code: str) -> AuthorizationCode:
+    row = await session.scalar(
+        select(AuthorizationCode)
+        .where(AuthorizationCode.code_hash == token_hash(code))
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
+    return row
+
+
+class TestCodeExchange:
+    async def test_anonymous(self, client: AsyncClient) -> None:
+        response = await client.post(TOKEN, data={"grant_type": "authorization_code", "code": "x"})
+        assert response.status_code == 401
+        assert response.json()["error"] == "invalid_client"
+
+    async def test_full_flow_gives_tokens_for_the_person(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        clock: FrozenClock,
+        identity_tokens: Any,
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, verifier = await authorized_code(client, session, settings, app, account)
+        response = await exchange(client, app, code, verifier)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["token_type"] == "Bearer"
+        assert body["refresh_token"]
+        assert body["scope"] == "complaints:read complaints:write"
+        jwks = (await client.get("/identity/.well-known/jwks.json")).json()
+        kid = jwt.get_unverified_header(body["access_token"])["kid"]
+        key = jwt.PyJWK({k: v for k, v in next(k for k in jwks["keys"] if k["kid"] == kid).items()})
+        claims = jwt.decode(
+            body["access_token"], key.key, algorithms=["RS256"], audience=settings.TOKEN_AUDIENCE
+        )
+        assert claims["sub"] == str(account.id)
+        assert claims["client_id"] == app.client_id
+        assert claims["amr"] == ["pwd"]
+        assert claims["acr"] == "0"
+        assert claims["roles"] == ["citizen"]
+        assert claims["auth_time"] == int(clock.now().timestamp())
+        row = await stored_code(session, code)
+        assert row.used_at == clock.now()
+        assert str(row.family_id) == claims["sid"]
+        exchanged = await session.scalar(
+            select(AuditRecord).where(AuditRecord.action == "oauth.code_exchanged")
+        )
+        assert exchanged is not None
+        assert (exchanged.actor_id, exchanged.subject_id) == (app.id, account.id)
+        # the token works on this service, e.g. for the person's own MFA status
+        me = await client.get(
+            "/identity/v1/me/mfa", headers={"Authorization": f"Bearer {body['access_token']}"}
+        )
+        assert me.status_code == 200
+
+    async def test_a_code_used_twice_revokes_what_it_gave(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, verifier = await authorized_code(client, session, settings, app, account)
+        first = await exchange(client, app, code, verifier)
+        assert first.status_code == 200
+        assert_invalid_grant(await exchange(client, app, code, verifier))
+        family = await session.get(
+            TokenFamily, (await stored_code(session, code)).family_id, populate_existing=True
+        )
+        assert family is not None
+        assert family.revoke_reason == "code_reuse"
+        refreshed = await client.post(
+            TOKEN,
+            data={
+                "grant_type": "refresh_token",
+                "client_id": app.client_id,
+                "refresh_token": first.json()["refresh_token"],
+            },
+        )
+        assert refreshed.status_code == 400
+        assert refreshed.json()["error"] == "invalid_grant"
+        reuse = await session.scalar(select(AuditRecord).where(AuditRecord.action == "oauth.code_reused"))
+        assert reuse is not None
+        assert reuse.detail["families_revoked"] == 1
+
+    async def test_wrong_verifier_burns_the_code(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, verifier = await authorized_code(client, session, settings, app, account)
+        other_verifier, _ = pkce_pair()
+        assert_invalid_grant(await exchange(client, app, code, other_verifier))
+        assert_invalid_grant(await exchange(client, app, code, verifier))
+        rejected = await session.scalar(
+            select(AuditRecord).where(AuditRecord.action == "oauth.code_rejected")
+        )
+        assert rejected is not None
+        assert rejected.detail["reason"] == "verifier"
+
+    @pytest.mark.parametrize(
+        "bad",
+        [
+            "a" * 42,  # too short
+            "a" * 129,  # too long
+            "a" * 42 + "+",  # outside the RFC 7636 alphabet
+            "a" * 42 + "\u00e9",
+        ],
+    )
+    async def test_verifier_format(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, bad: str
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, _ = await authorized_code(client, session, settings, app, account)
+        assert_invalid_grant(await exchange(client, app, code, bad))
+
+    async def test_the_challenge_itself_is_no_verifier(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        """`plain` is never accepted: sending the challenge as the verifier fails."""
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, _verifier = await authorized_code(client, session, settings, app, account)
+        challenge = (await stored_code(session, code)).code_challenge
+        assert_invalid_grant(await exchange(client, app, code, challenge))
+
+    async def test_missing_verifier(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, _ = await authorized_code(client, session, settings, app, account)
+        response = await client.post(
+            TOKEN,
+            data={
+                "grant_type": "authorization_code",
+                "client_id": app.client_id,
+                "code": code,
+                "redirect_uri": REDIRECT_URI,
+            },
+        )
+        assert response.status_code == 400
+        assert response.json()["error"] == "invalid_request"
+
+    @pytest.mark.parametrize(
+        "redirect_uri", [REDIRECT_URI + "/", REDIRECT_URI.upper(), REDIRECT_URI + "?x=1"]
+    )
+    async def test_redirect_uri_must_be_identical(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, redirect_uri: str
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, verifier = await authorized_code(client, session, settings, app, account)
+        assert_invalid_grant(await exchange(client, app, code, verifier, redirect_uri=redirect_uri))
+
+    async def test_expired_code(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, clock: FrozenClock
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, verifier = await authorized_code(client, session, settings, app, account)
+        clock.advance(settings.AUTHORIZATION_CODE_TTL + timedelta(seconds=1))
+        assert_invalid_grant(await exchange(client, app, code, verifier))
+
+    async def test_code_of_another_client(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        thief = await create_client(session, name="Pencuri")
+        code, verifier = await authorized_code(client, session, settings, app, account)
+        assert_invalid_grant(await exchange(client, thief, code, verifier))
+
+    async def test_unknown_code(self, client: AsyncClient, session: AsyncSession) -> None:
+        app = await create_client(session)
+        verifier, _ = pkce_pair()
+        assert_invalid_grant(await exchange(client, app, "not-a-code", verifier))
+
+    async def test_account_disabled_after_consent(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, verifier = await authorized_code(client, session, settings, app, account)
+        account.status = AccountStatus.disabled
+        await session.flush()
+        assert_invalid_grant(await exchange(client, app, code, verifier))
+
+
+class TestExchangeCodeFunction:
+    """`exchange_code` as the token endpoint calls it, for what the endpoint checks before it."""
+
+    async def test_client_without_the_grant(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, app_state: dict[str, Any]
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, verifier = await authorized_code(client, session, settings, app, account)
+        app.grant_types = ["refresh_token"]
+        with pytest.raises(UnauthorizedClient):
+            await exchange_code(
+                session,
+                State(app_state),
+                client=app,
+                code=code,
+                redirect_uri=REDIRECT_URI,
+                code_verifier=verifier,
+            )
+        assert (await stored_code(session, code)).used_at is None
+
+    async def test_oversized_code(self, session: AsyncSession, app_state: dict[str, Any]) -> None:
+        app = await create_client(session)
+        with pytest.raises(InvalidGrant):
+            await exchange_code(
+                session,
+                State(app_state),
+                client=app,
+                code="x" * 10_000,
+                redirect_uri=REDIRECT_URI,
+                code_verifier="v" * 43,
+            )
+
+
+class TestPurgeExpiredAuthorizations:
+    async def test_old_requests_and_codes_go_fresh_ones_stay(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, clock: FrozenClock
+    ) -> None:
+        account = await create_account(session, settings)
+        app = await create_client(session)
+        code, _ = await authorized_code(client, session, settings, app, account)
+        await purge_expired_authorizations(session)
+        assert await session.scalar(select(func.count()).select_from(AuthorizationRequest)) == 1
+        assert await session.scalar(select(func.count()).select_from(AuthorizationCode)) == 1
+        row = await stored_code(session, code)
+        row.expires_at -= timedelta(days=2)
+        await session.execute(update(AuthorizationRequest).values(expires_at=clock.now() - timedelta(days=2)))
+        await purge_expired_authorizations(session)
+        assert await session.scalar(select(func.count()).select_from(AuthorizationRequest)) == 0
+        assert await session.scalar(select(func.count()).select_from(AuthorizationCode)) == 0
