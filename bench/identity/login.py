@@ -15,9 +15,12 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_identity.account import contacts
@@ -27,9 +30,9 @@ from siantar_identity.config import Settings
 from siantar_identity.main import create_app
 from siantar_identity.security.context import Crypto
 from siantar_identity.security.passwords import hash_password
-from siantar_shared import threads
 from siantar_shared.db import make_engine, make_sessionmaker
-from siantar_shared.testing.databases import fresh_database
+from siantar_shared.testing.databases import fresh_database, is_postgres
+from siantar_shared.testing.plugin import StateInjector
 
 ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = ROOT / "svc-identity" / "alembic.ini"
@@ -84,6 +87,7 @@ async def drive(http: httpx.AsyncClient, total: int, concurrency: int) -> list[f
     queue: asyncio.Queue[int] = asyncio.Queue()
     for number in range(total):
         queue.put_nowait(number)
+
     async def worker() -> None:
         while not queue.empty():
             number = queue.get_nowait()
@@ -110,6 +114,11 @@ async def main() -> None:
     parser.add_argument("--cpu-workers", type=int, default=4, help="IDENTITY_CPU_WORKERS (hashes at once)")
     args = parser.parse_args()
     total, concurrency = min(args.requests, 5000), min(args.concurrency, 64)
+    if concurrency > 1 and not is_postgres():
+        # SQLite transactions begin DEFERRED (siantar_shared.db): a request that reads, then writes after
+        # another connection committed, fails at once with "database is locked"; see README.md
+        print("SQLite: running one request at a time (set TEST_DATABASE_URL for concurrency)")
+        concurrency = 1
     with tempfile.TemporaryDirectory(prefix="siantar-bench-") as var_dir:
         async with fresh_database("identity_bench_login", ALEMBIC_INI) as url:
             settings = Settings(
@@ -119,8 +128,7 @@ async def main() -> None:
             await arrange(url, settings)
             app = create_app(settings)
             async with app.router.lifespan_context(app) as state:
-                threads.configure(args.cpu_workers)
-                transport = httpx.ASGITransport(app=_with_state(app, state))
+                transport = httpx.ASGITransport(app=_with_state(app, state or {}))
                 async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
                     await drive(http, min(10, total), 1)  # warm up: first key, caches
                     started = time.perf_counter()
@@ -130,18 +138,18 @@ async def main() -> None:
     database = url.split(":", 1)[0]
     print(f"{total} password grants, concurrency {concurrency}, {args.cpu_workers} CPU workers, {database}")
     print(f"throughput {total / elapsed:6.1f} requests/s")
-    print(f"latency    p50 {statistics.median(latencies) * 1000:6.1f} ms   p99 {_p99(latencies) * 1000:6.1f} ms")
+    print(
+        f"latency    p50 {statistics.median(latencies) * 1000:6.1f} ms   p99 {_p99(latencies) * 1000:6.1f} ms"
+    )
 
 
 def _p99(values: list[float]) -> float:
     return values[min(len(values) - 1, int(len(values) * 0.99))]
 
 
-def _with_state(app: object, state: object) -> object:
+def _with_state(app: FastAPI, state: Mapping[str, Any]) -> StateInjector:
     """Give each request the lifespan's state, as the ASGI server would (ASGITransport runs no lifespan)."""
-    from siantar_shared.testing.plugin import StateInjector
-
-    return StateInjector(app, dict(state))  # type: ignore[arg-type, call-overload]
+    return StateInjector(app, dict(state))
 
 
 if __name__ == "__main__":

@@ -98,14 +98,20 @@ async def main() -> None:
     verifier = TokenVerifier(MemoryKeySource("siantar-1", public), issuer=ISSUER, audience=AUDIENCE)
     await verifier.verify(token)  # warm up
     rows = {
-        "TokenVerifier.verify (service path)": [await time_verifier(verifier, token, count) for _ in range(repeat)],
+        "TokenVerifier.verify (service path)": [
+            await time_verifier(verifier, token, count) for _ in range(repeat)
+        ],
         "jwt.decode (PyJWT alone)": [time_pyjwt(token, public, count) for _ in range(repeat)],
         "jwt.get_unverified_header (parse only)": [time_header(token, count) for _ in range(repeat)],
-        "RSA PKCS#1 v1.5 verify (signature only)": [time_signature(token, public, count) for _ in range(repeat)],
+        "RSA PKCS#1 v1.5 verify (signature only)": [
+            time_signature(token, public, count) for _ in range(repeat)
+        ],
     }
     print(f"token: RS256, RSA 2048, {len(token)} bytes; {count} verifications x {repeat} rounds")
     for name, values in rows.items():
-        print(f"{name:42s} median {statistics.median(values):6.1f} us  (min {min(values):6.1f}, max {max(values):6.1f})")
+        print(
+            f"{name:42s} median {statistics.median(values):6.1f} us  (min {min(values):6.1f}, max {max(values):6.1f})"
+        )
 
 
 if __name__ == "__main__":

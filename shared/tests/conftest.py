@@ -90,6 +90,13 @@ async def create_from_raw_body(request: Request, session: SessionDep) -> dict[st
     return {"id": str(widget.id)}
 
 
+@router.post("/secret", status_code=201)
+async def shown_once(session: SessionDep) -> JSONResponse:
+    """A secret shown once: `Cache-Control: no-store`, so the answer must never be kept for a replay."""
+    session.add(Widget(id=uuid4(), name="secret"))
+    return JSONResponse({"secret": uuid4().hex}, status_code=201, headers={"Cache-Control": "no-store"})
+
+
 @router.post("/flaky")
 async def flaky(session: SessionDep) -> JSONResponse:
     """Does the work, then answers 503."""

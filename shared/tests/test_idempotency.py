@@ -294,6 +294,18 @@ class TestFailures:
         assert await count(session, widget_model) == 2
         assert await count(session, platform.idempotency) == 0
 
+    async def test_no_store_answers_are_never_kept(
+        self, client: httpx.AsyncClient, session: AsyncSession, widget_model: Any, platform: PlatformModels
+    ) -> None:
+        headers = key()
+        first, second = [await client.post("/testsvc/v1/secret", headers=headers) for _ in range(2)]
+
+        assert (first.status_code, second.status_code) == (201, 201)
+        assert first.json()["secret"] != second.json()["secret"]
+        assert "idempotent-replayed" not in second.headers
+        assert await count(session, widget_model) == 2
+        assert await count(session, platform.idempotency) == 0
+
     async def test_exception_is_not_stored(
         self, client: httpx.AsyncClient, session: AsyncSession, platform: PlatformModels
     ) -> None:

@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_identity.account.models import AccountKind, AccountStatus
 from siantar_identity.audit.models import AuditRecord
+from siantar_identity.config import Settings
 from siantar_identity.notify.models import Notification
+from siantar_identity.notify.notifiers import Channel, build_notifiers
 from siantar_identity.privacy.models import ConsentEvent
 from siantar_identity.security.context import Crypto
 from siantar_shared.testing.plugin import save
@@ -224,3 +226,16 @@ class TestCreateNotification:
             "channel": "sms",
         }
         assert "6281377009988" not in str(entry.detail)
+
+
+class TestSwitchedOffChannels:
+    def test_none_leaves_a_channel_out(self, settings: Settings) -> None:
+        configured = settings.model_copy(update={"WHATSAPP_NOTIFIER": "none", "PUSH_NOTIFIER": "none"})
+        notifiers = build_notifiers(configured)
+        assert Channel.whatsapp not in notifiers
+        assert Channel.push not in notifiers
+        assert Channel.sms in notifiers
+
+    def test_unknown_adapter_is_refused(self, settings: Settings) -> None:
+        with pytest.raises(ValueError, match="no sms notifier"):
+            build_notifiers(settings.model_copy(update={"SMS_NOTIFIER": "carrier-pigeon"}))

@@ -200,12 +200,15 @@ class CapturedResponse:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytearray = field(default_factory=bytearray)
     complete: bool = False
+    no_store: bool = False
 
     def observe(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
             for raw_name, value in message.get("headers", []):
                 name = raw_name.decode("latin-1").lower()
+                if name == "cache-control" and "no-store" in value.decode("latin-1").lower():
+                    self.no_store = True
                 if name in KEPT_HEADERS:
                     self.headers[name] = value.decode("latin-1")
         elif message["type"] == "http.response.body":
@@ -214,7 +217,10 @@ class CapturedResponse:
 
     @property
     def storable(self) -> bool:
-        return self.complete and self.status < 500 and self.status != 429
+        """Worth keeping for a replay: complete, not a server error or a rate limit, and not marked
+        `Cache-Control: no-store` (secrets shown once, personal-data exports): those are never kept, and
+        their record is dropped, so a retry does the work again rather than reading them back from here."""
+        return self.complete and self.status < 500 and self.status != 429 and not self.no_store
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("authorization_code", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_authorization_code_family_id"), type_="foreignkey")

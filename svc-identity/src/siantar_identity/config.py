@@ -54,7 +54,11 @@ class Settings(ServiceSettings):
     OTP_MAX_ATTEMPTS: int = 5
     OTP_MAX_SENDS_PER_HOUR: int = 3
     MAX_FAILURES_PER_HOUR: int = 100
+    # messages other services may send to one person in any hour (identity's own codes are not counted)
+    NOTIFY_MAX_PER_HOUR: int = Field(default=10, ge=1, le=1000)
 
+    # per channel: "development" (writes var/outbox/, refused in production), "none" (switched off), or a
+    # provider adapter ("smtp" for e-mail; SMS, WhatsApp and push providers plug in behind notifiers.Notifier)
     SMS_NOTIFIER: str = "development"
     WHATSAPP_NOTIFIER: str = "development"
     PUSH_NOTIFIER: str = "development"

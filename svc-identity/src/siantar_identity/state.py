@@ -31,7 +31,7 @@ def build_state(
         "signer": Signer(crypto.ring),
         "token_verifier": identity_verifier(settings, sessionmaker, clock),
         "notifiers": build_notifiers(settings),
-        "notify_policy": NotifyPolicy(),
+        "notify_policy": NotifyPolicy(max_per_hour=settings.NOTIFY_MAX_PER_HOUR),
         "breached_passwords": build_breached_checker(settings),
         "dukcapil": build_dukcapil_verifier(settings),
     }

@@ -151,15 +151,21 @@ async def find_account(session: AsyncSession, crypto: Crypto, identifier: str) -
     if "@" in value:
         kind, normalised = "email", value.lower()
         account = await repository.by_email_index(session, email_index(crypto, normalised))
+    elif (phone := _phone(value)) is not None:
+        kind, normalised = "phone", phone
+        account = await repository.by_phone_index(session, phone_index(crypto, normalised))
     else:
-        try:
-            kind, normalised = "phone", normalise_phone(value)
-            account = await repository.by_phone_index(session, phone_index(crypto, normalised))
-        except ValueError:
-            kind, normalised = "username", value.lower()
-            account = await staff_by_username(session, normalised)
+        kind, normalised = "username", value.lower()
+        account = await staff_by_username(session, normalised)
     digest = crypto.index.digest(f"{kind}:{normalised}", context=IDENTIFIER_THROTTLE_CONTEXT)
     return Lookup(account=account, kind=kind, digest=digest)
+
+
+def _phone(value: str) -> str | None:
+    try:
+        return normalise_phone(value)
+    except ValueError:
+        return None
 
 
 def _counters(settings: Settings, found: Lookup, address: str | None) -> list[Counter]:

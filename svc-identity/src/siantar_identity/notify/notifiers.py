@@ -89,7 +89,8 @@ class SmtpNotifier:
 
 
 def build_notifiers(settings: Settings) -> dict[Channel, Notifier]:
-    """One notifier per channel, as configured."""
+    """One notifier per configured channel. "none" switches a channel off (production may do that, e.g.
+    for WhatsApp or push before the city has a provider); "development" writes to the outbox folder."""
     outbox = DevelopmentNotifier(settings.VAR_DIR / "outbox")
     chosen = {
         Channel.sms: settings.SMS_NOTIFIER,
@@ -99,6 +100,8 @@ def build_notifiers(settings: Settings) -> dict[Channel, Notifier]:
     }
     notifiers: dict[Channel, Notifier] = {}
     for channel, name in chosen.items():
+        if name == "none":  # switched off on purpose (no contract for it yet): the channel is never chosen
+            continue
         if name == "development":
             notifiers[channel] = outbox
         elif channel is Channel.email and name == "smtp":

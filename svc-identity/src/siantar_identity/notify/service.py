@@ -115,7 +115,10 @@ async def deliver(
     nothing: the row says `no_channel` and why (`error`: erased, restricted, no_contact).
     """
     reason = _blocked(account)
-    addresses = {} if reason else await reachable(session, crypto, account)
+    found = {} if reason else await reachable(session, crypto, account)
+    addresses = {
+        kind: address for kind, address in found.items() if kind in notifiers
+    }  # switched-off channels
     if not reason and not addresses:
         reason = "no_contact"
     if reason:

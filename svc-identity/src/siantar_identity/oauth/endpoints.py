@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
+from siantar_identity.clock import ClockDep
 from siantar_identity.oauth.client_auth import authenticate_client
 from siantar_identity.oauth.exceptions import NO_STORE, InvalidRequest, OAuthError
 from siantar_identity.oauth.grants import grant
@@ -61,7 +62,9 @@ async def token(request: Request, session: SessionDep, form: Annotated[TokenForm
 
 
 @router.post("/revoke", status_code=200, responses=OAUTH_ERRORS, summary="Revoke a token")
-async def revoke(request: Request, session: SessionDep, form: Annotated[RevokeForm, Form()]) -> Response:
+async def revoke(
+    request: Request, session: SessionDep, clock: ClockDep, form: Annotated[RevokeForm, Form()]
+) -> Response:
     """Revoke a refresh token, or the sign-in an access token belongs to (RFC 7009): the session it came
     from ends, and none of its refresh tokens works any more. Answers 200 also for unknown, expired or
     other clients' tokens. Confidential clients authenticate; public clients send their `client_id`."""
@@ -72,7 +75,7 @@ async def revoke(request: Request, session: SessionDep, form: Annotated[RevokeFo
         if not form.token:
             raise InvalidRequest(Text("Parameter wajib: token", "Required parameter: token"))
         await revoke_token(
-            session, request, client=client, token=form.token, reason="revoked", at=request.state.clock.now()
+            session, request, client=client, token=form.token, reason="revoked", at=clock.now()
         )
     except OAuthError as error:
         return error.response(request)
@@ -80,7 +83,9 @@ async def revoke(request: Request, session: SessionDep, form: Annotated[RevokeFo
 
 
 @router.post("/logout", status_code=204, responses=OAUTH_ERRORS, summary="Sign out")
-async def sign_out(request: Request, session: SessionDep, form: Annotated[LogoutForm, Form()]) -> Response:
+async def sign_out(
+    request: Request, session: SessionDep, clock: ClockDep, form: Annotated[LogoutForm, Form()]
+) -> Response:
     """Sign out: end the session of `refresh_token` (every refresh token of that sign-in stops working;
     the current access token expires within minutes). 204 also when the token is unknown or already
     ended, so that signing out twice is harmless."""
@@ -90,9 +95,7 @@ async def sign_out(request: Request, session: SessionDep, form: Annotated[Logout
         )
         if not form.refresh_token:
             raise InvalidRequest(Text("Parameter wajib: refresh_token", "Required parameter: refresh_token"))
-        await logout(
-            session, request, client=client, refresh_token=form.refresh_token, at=request.state.clock.now()
-        )
+        await logout(session, request, client=client, refresh_token=form.refresh_token, at=clock.now())
     except OAuthError as error:
         return error.response(request)
     return Response(status_code=204, headers=NO_STORE)

@@ -20,7 +20,11 @@ _STAFF_GRANT_EXAMPLE: JsonDict = {
     "password": "a long passphrase of the officer",
     "otp": "492039",
 }
-_REFRESH_GRANT_EXAMPLE: JsonDict = {"grant_type": "refresh_token", "client_id": "siantar-warga", "refresh_token": "…"}
+_REFRESH_GRANT_EXAMPLE: JsonDict = {
+    "grant_type": "refresh_token",
+    "client_id": "siantar-warga",
+    "refresh_token": "…",
+}
 _CLIENT_CREDENTIALS_EXAMPLE: JsonDict = {"grant_type": "client_credentials", "scope": "notify:send"}
 
 

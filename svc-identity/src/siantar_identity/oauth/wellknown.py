@@ -45,6 +45,7 @@ def discovery_document(settings: Settings, scopes: list[str]) -> dict[str, Any]:
         "response_modes_supported": ["query"],
         "grant_types_supported": GRANT_TYPES,
         "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,  # RFC 9207: `iss` on the redirect
         "scopes_supported": scopes,
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
