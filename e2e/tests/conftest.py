@@ -3,6 +3,7 @@ free loopback ports, each service on a fresh database of its own (PostgreSQL whe
 else SQLite), migrated by its own Alembic history and dropped afterwards."""
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -34,7 +36,15 @@ class Platform:
     gateway_url: str
     ports: dict[str, int]
     logs: dict[str, Path]
+    var_dir: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def credentials(self) -> dict[str, list[dict[str, Any]]]:
+        data: dict[str, list[dict[str, Any]]] = json.loads(
+            (self.var_dir / "demo-credentials.json").read_text()
+        )
+        return data
 
     def log_text(self, name: str) -> str:
         return self.logs[name].read_text(encoding="utf-8", errors="replace")
@@ -45,6 +55,21 @@ def start(module: str, env: dict[str, str], log: Path, *args: str) -> subprocess
     return subprocess.Popen(  # noqa: S603 - our interpreter, our modules
         [sys.executable, "-m", module, *args], env={**os.environ, **env}, stdout=handle, stderr=handle
     )
+
+
+async def seed(module: str, env: dict[str, str]) -> None:
+    """`python -m <service> seed`, as `make run` does (identity writes var/demo-credentials.json)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        "seed",
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, errors = await process.communicate()
+    assert process.returncode == 0, errors.decode(errors="replace")[-2000:]
 
 
 async def wait_healthy(platform: Platform) -> None:
@@ -67,14 +92,23 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pl
     folder = tmp_path_factory.mktemp("platform")
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
     logs = {name: folder / f"{name}.log" for name in ports}
-    platform = Platform(f"http://127.0.0.1:{ports['gateway']}", ports, logs)
+    platform = Platform(f"http://127.0.0.1:{ports['gateway']}", ports, logs, folder / "var")
     async with AsyncExitStack() as stack:
         common = {"SIANTAR_VAR_DIR": str(folder / "var"), "PYTHONUNBUFFERED": "1"}
         for name in SERVICES:
             url = await stack.enter_async_context(
                 fresh_database(f"e2e_{name}", ROOT / f"svc-{name}" / "alembic.ini")
             )
-            env = {**common, f"{name.upper()}_DATABASE_URL": url, f"{name.upper()}_PORT": str(ports[name])}
+            env = {
+                **common,
+                f"{name.upper()}_DATABASE_URL": url,
+                f"{name.upper()}_PORT": str(ports[name]),
+                # tokens name the issuer as the public (gateway) URL; keys come from identity directly
+                f"{name.upper()}_TOKEN_ISSUER": f"{platform.gateway_url}/identity",
+                f"{name.upper()}_IDENTITY_URL": f"http://127.0.0.1:{ports['identity']}",
+                "IDENTITY_PUBLIC_URL": platform.gateway_url,
+            }
+            await seed(f"siantar_{name}", env)
             platform.processes.append(start(f"siantar_{name}", env, logs[name], "serve"))
         upstreams = {f"GATEWAY_UPSTREAM_SVC_{n.upper()}": f"http://127.0.0.1:{ports[n]}" for n in SERVICES}
         gateway_env = {**common, **upstreams, "GATEWAY_PORT": str(ports["gateway"])}
