@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from siantar_shared import auth
 from siantar_shared.auth import (
+    JWKS_MAX_AGE,
     JWKS_REFRESH_INTERVAL,
     AnyPrincipal,
     JwksCache,
@@ -376,6 +377,31 @@ class TestJwksCache:
             assert server.requests == 3
             await rejected(verifier, test_keys.mint())
             assert await verifier.verify(rotated.mint())
+
+    async def test_withdrawn_key_stops_verifying_within_max_age(
+        self, test_keys: TestKeys, clock: Clock
+    ) -> None:
+        server = JwksServer(test_keys)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(server.handler)) as client:
+            verifier = server.verifier(client)
+            assert await verifier.verify(test_keys.mint())
+            server.keys = [TestKeys(kid="replacement")]  # withdrawn after a compromise
+            clock.advance(JWKS_MAX_AGE - 1)
+            assert await verifier.verify(test_keys.mint())  # still trusted inside max_age, no refetch
+            assert server.requests == 1
+            clock.advance(2)
+            await rejected(verifier, test_keys.mint())  # the set is old: fetched again, the key is gone
+            assert server.requests == 2
+
+    async def test_known_keys_survive_a_failed_refresh(self, test_keys: TestKeys, clock: Clock) -> None:
+        server = JwksServer(test_keys)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(server.handler)) as client:
+            verifier = server.verifier(client)
+            assert await verifier.verify(test_keys.mint())
+            server.failure = httpx.ConnectError("identity is down")
+            clock.advance(JWKS_MAX_AGE + 1)
+            assert await verifier.verify(test_keys.mint())  # identity down must not stop this service
+            assert server.requests == 2
 
     @pytest.mark.parametrize(
         "failure",

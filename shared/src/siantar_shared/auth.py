@@ -27,6 +27,7 @@ from siantar_shared.i18n import Text
 
 ALLOWED_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 JWKS_REFRESH_INTERVAL = 30.0
+JWKS_MAX_AGE = 300.0  # a known key is trusted this long before the set is fetched again
 LEEWAY_SECONDS = 30
 logger = logging.getLogger("siantar_shared.auth")
 
@@ -77,11 +78,17 @@ class JwksCache:
     """
 
     def __init__(
-        self, url: str, client: httpx.AsyncClient, *, refresh_interval: float = JWKS_REFRESH_INTERVAL
+        self,
+        url: str,
+        client: httpx.AsyncClient,
+        *,
+        refresh_interval: float = JWKS_REFRESH_INTERVAL,
+        max_age: float = JWKS_MAX_AGE,
     ) -> None:
         self.url = url
         self.client = client
         self.refresh_interval = refresh_interval
+        self.max_age = max_age
         self._keys: dict[str, VerificationKey] = {}
         self._fetched_at: float | None = None
         self._lock = asyncio.Lock()
@@ -91,15 +98,27 @@ class JwksCache:
         return (await self.verification_key(kid)).key
 
     async def verification_key(self, kid: str) -> "VerificationKey":
-        """The key with this `kid` and its algorithms, refetching the set at most once per `refresh_interval`."""
-        if kid in self._keys:
+        """The key with this `kid` and its algorithms, refetching the set at most once per `refresh_interval`.
+
+        A known key is used until the set is `max_age` old; then the set is fetched again, so that a key
+        identity withdraws (rotated after a compromise) stops verifying here within `max_age`. If that fetch
+        fails, the keys already known stay in use (identity being down must not stop every service).
+        """
+        if kid in self._keys and not self._stale():
             return self._keys[kid]
         async with self._lock:
-            if kid not in self._keys and self._may_refresh():
-                await self._refresh()
+            if (kid not in self._keys or self._stale()) and self._may_refresh():
+                try:
+                    await self._refresh()
+                except Unauthorized:
+                    if kid not in self._keys:
+                        raise
         if kid not in self._keys:
             raise Unauthorized(Text("Kunci penanda tangan token tidak dikenal", "Unknown token signing key"))
         return self._keys[kid]
+
+    def _stale(self) -> bool:
+        return self._fetched_at is not None and time.monotonic() - self._fetched_at >= self.max_age
 
     def _may_refresh(self) -> bool:
         return self._fetched_at is None or time.monotonic() - self._fetched_at >= self.refresh_interval

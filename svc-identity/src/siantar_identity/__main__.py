@@ -4,10 +4,10 @@ import asyncio
 import sys
 
 from siantar_identity.config import Settings
-from siantar_identity.models import platform
+from siantar_identity.jobs import open_identity_runner
 from siantar_identity.oauth.rotation import rotate_command
 from siantar_identity.seed import seed
-from siantar_shared.jobs import job_main, open_job_runner
+from siantar_shared.jobs import job_main
 from siantar_shared.server import serve
 
 USAGE = (
@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
     if command == "rotate-signing-key":
         return asyncio.run(rotate_command(settings, argv[1:]))
     if command in ("job", "jobs"):
-        return job_main(argv, lambda: open_job_runner(settings, platform))
+        return job_main(argv, lambda: open_identity_runner(settings))
     print(USAGE, file=sys.stderr)  # noqa: T201 - a command-line answer
     return 2
 
