@@ -630,3 +630,60 @@ class TestRequire:
         body = assert_problem(response, 401)
         assert body["detail"] == "Token verification keys are unavailable"
         assert "identity is down" not in response.text
+
+
+class CountingKeys:
+    """A key source that counts how often a signature check needed a key."""
+
+    def __init__(self, inner: TokenVerifier) -> None:
+        self.inner = inner.jwks
+        self.calls = 0
+
+    async def verification_key(self, kid: str) -> auth.VerificationKey:
+        self.calls += 1
+        return await self.inner.verification_key(kid)
+
+
+class TestVerifiedTokenCache:
+    async def test_same_token_is_checked_once(self, test_keys: TestKeys, verifier: TokenVerifier) -> None:
+        keys = CountingKeys(verifier)
+        cached = TokenVerifier(keys, issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
+        token = test_keys.mint(roles=["officer"])
+        first, second = await cached.verify(token), await cached.verify(token)
+        assert first == second
+        assert keys.calls == 1
+
+    async def test_expired_token_is_not_served_from_the_cache(
+        self, test_keys: TestKeys, verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        cached = TokenVerifier(CountingKeys(verifier), issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
+        token = test_keys.mint(lifetime=60)
+        assert await cached.verify(token)
+        later = time.time() + 60 + auth.LEEWAY_SECONDS + 1
+        monkeypatch.setattr(auth, "time", types.SimpleNamespace(time=lambda: later, monotonic=time.monotonic))
+        monkeypatch.setattr("jwt.api_jwt.datetime", _FrozenDatetime(later))
+        await rejected(cached, token)
+
+    async def test_cache_is_bounded(self, test_keys: TestKeys, verifier: TokenVerifier) -> None:
+        cached = TokenVerifier(
+            CountingKeys(verifier), issuer=TEST_ISSUER, audience=TEST_AUDIENCE, cache_size=3
+        )
+        for _ in range(10):
+            await cached.verify(test_keys.mint())
+        assert len(cached._verified) == 3
+
+
+class _FrozenDatetime:
+    """PyJWT reads `datetime.now(tz=timezone.utc)`; this one answers a fixed moment."""
+
+    def __init__(self, timestamp: float) -> None:
+        import datetime as real
+
+        self._real = real.datetime
+        self._moment = real.datetime.fromtimestamp(timestamp, real.UTC)
+
+    def now(self, tz: object = None) -> object:
+        return self._moment
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
