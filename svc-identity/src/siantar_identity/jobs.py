@@ -1,8 +1,8 @@
 """Periodic jobs of svc-identity (cron or a Kubernetes CronJob runs `python -m siantar_identity job NAME`).
 
 Besides the platform's `purge-idempotency-keys`: `purge-authorizations` (expired authorization requests and
-codes), `purge-throttle-state` (counters idle for a day and not blocking anyone) and `purge-one-time-codes`
-(codes used or expired for a day). Each runs under a lease, so two replicas never run the same job at once.
+codes), `purge-throttle-state` (counters idle for a day and not blocking anyone), `purge-one-time-codes`
+(codes used or expired for a day) and `reencrypt-personal-data` (after an encryption-key rotation). Each runs under a lease, so two replicas never run the same job at once.
 """
 
 from collections.abc import AsyncIterator
@@ -16,6 +16,8 @@ from siantar_identity.account.models import OneTimeCode
 from siantar_identity.config import Settings
 from siantar_identity.models import platform
 from siantar_identity.oauth.authorize_exchange import purge_expired_authorizations
+from siantar_identity.security.context import Crypto
+from siantar_identity.security.reencrypt import reencrypt
 from siantar_identity.throttle.models import ThrottleState
 from siantar_shared.jobs import JobRunner, open_job_runner
 
@@ -43,4 +45,10 @@ async def open_identity_runner(settings: Settings) -> AsyncIterator[JobRunner]:
         runner.register("purge-authorizations", purge_expired_authorizations, lease=LEASE)
         runner.register("purge-throttle-state", purge_throttle_state, lease=LEASE)
         runner.register("purge-one-time-codes", purge_one_time_codes, lease=LEASE)
+        ring = Crypto.from_settings(settings).ring
+
+        async def reencrypt_personal_data(session: AsyncSession) -> None:
+            await reencrypt(session, ring)
+
+        runner.register("reencrypt-personal-data", reencrypt_personal_data, lease=timedelta(hours=1))
         yield runner
