@@ -84,7 +84,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
     # only the auth module's view of time moves; the event loop's clock is left alone
-    monkeypatch.setattr(auth, "time", types.SimpleNamespace(monotonic=clock.monotonic))
+    monkeypatch.setattr(auth, "time", types.SimpleNamespace(monotonic=clock.monotonic, time=time.time))
     return clock
 
 
@@ -645,13 +645,30 @@ class CountingKeys:
 
 
 class TestVerifiedTokenCache:
-    async def test_same_token_is_checked_once(self, test_keys: TestKeys, verifier: TokenVerifier) -> None:
+    async def test_same_token_is_checked_once(
+        self, test_keys: TestKeys, verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        decodes = []
+        real_decode = auth.jwt.decode
+        monkeypatch.setattr(auth.jwt, "decode", lambda *a, **k: decodes.append(1) or real_decode(*a, **k))
         keys = CountingKeys(verifier)
         cached = TokenVerifier(keys, issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
         token = test_keys.mint(roles=["officer"])
         first, second = await cached.verify(token), await cached.verify(token)
         assert first == second
-        assert keys.calls == 1
+        assert len(decodes) == 1  # the signature is checked once
+        assert keys.calls == 2  # but the key is asked for each time: it may have been withdrawn
+
+    async def test_withdrawn_key_ends_a_cached_token(self, test_keys: TestKeys, clock: Clock) -> None:
+        server = JwksServer(test_keys)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(server.handler)) as client:
+            verifier = server.verifier(client)
+            token = test_keys.mint()
+            assert await verifier.verify(token)
+            server.keys = [TestKeys(kid="replacement")]
+            clock.advance(JWKS_MAX_AGE + 1)
+            await rejected(verifier, token)
+            await rejected(verifier, token)  # and it is gone from the cache
 
     async def test_expired_token_is_not_served_from_the_cache(
         self, test_keys: TestKeys, verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch

@@ -197,9 +197,9 @@ class TokenVerifier:
     """Verifies access tokens; a token already verified is remembered until it expires.
 
     A client sends the same access token with every request for its ten-minute life, so the signature is
-    checked once and the principal kept (at most `cache_size` tokens, least recently used dropped). A cached
-    token stays valid until its `exp` even if its key is withdrawn meanwhile: the same bound as any access
-    token, which services never look up at identity.
+    checked once and the principal kept (at most `cache_size` tokens, least recently used dropped) until its
+    `exp`. Each use still asks the key source for the token's key (a dictionary look-up while the key set is
+    fresh), so a key withdrawn by identity ends its cached tokens as soon as the key set is refreshed.
     """
 
     def __init__(self, jwks: KeySource, *, issuer: str, audience: str, cache_size: int = 4096) -> None:
@@ -207,21 +207,26 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.cache_size = cache_size
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._verified: OrderedDict[str, tuple[Principal, float, str]] = OrderedDict()
 
     async def verify(self, token: str) -> Principal:
         remembered = self._verified.get(token)
         if remembered is not None and remembered[1] > time.time():
+            try:  # its key must still be published: a withdrawn key ends its tokens here too
+                await self.jwks.verification_key(remembered[2])
+            except Unauthorized:
+                del self._verified[token]
+                raise
             self._verified.move_to_end(token)
             return remembered[0]
-        principal, expires = await self._verify(token)
+        principal, expires, kid = await self._verify(token)
         if self.cache_size > 0:
-            self._verified[token] = (principal, expires)
+            self._verified[token] = (principal, expires, kid)
             if len(self._verified) > self.cache_size:
                 self._verified.popitem(last=False)
         return principal
 
-    async def _verify(self, token: str) -> tuple[Principal, float]:
+    async def _verify(self, token: str) -> tuple[Principal, float, str]:
         header = _unverified_header(token)
         alg, typ, kid = header.get("alg"), header.get("typ"), header.get("kid")
         if (
@@ -249,7 +254,7 @@ class TokenVerifier:
             raise Unauthorized(Text("Token sudah kedaluwarsa", "Token expired")) from exc
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise Unauthorized(Text("Token tidak sah", "Invalid token")) from exc
-        return principal_from_claims(claims), float(claims["exp"])
+        return principal_from_claims(claims), float(claims["exp"]), kid
 
 
 def _unverified_header(token: str) -> dict[str, Any]:
