@@ -115,10 +115,22 @@ def missing_production_settings(services: dict[str, Any]) -> list[str]:
     problems = []
     for folder, cls in service_settings().items():
         prefix = cls.model_config.get("env_prefix", "")
-        secrets = {n for n, f in cls.model_fields.items() if f.annotation in (SecretStr, SecretStr | None)}
+        secrets = {n for n, f in cls.model_fields.items() if f.annotation is SecretStr}  # required ones
+        adapters = set(cls.DEV_ONLY_VALUES)
+        if cls.USES_STORAGE:
+            secrets.add(
+                "STORAGE_S3_SECRET_KEY"
+            )  # required with STORAGE_BACKEND=s3, the only one production takes
+        else:
+            adapters.discard("STORAGE_BACKEND")
         env = environment(services.get(folder, {}))
-        for name in sorted(prefix + field for field in secrets | set(cls.DEV_ONLY_VALUES)):
-            if not env.get(name, "").startswith(f"${{{name}:?"):
+        for field in sorted(secrets | adapters):
+            name, value = prefix + field, env.get(prefix + field, "")
+            required = value.startswith("${") and ":?" in value.split("}")[0]
+            fixed_adapter = (
+                field in adapters and value and "$" not in value and value not in cls.DEV_ONLY_VALUES[field]
+            )
+            if not (required or fixed_adapter):
                 problems.append(f"{folder}: {name} must be passed as ${{{name}:?...}}")
     return problems
 

@@ -46,6 +46,10 @@ def production(monkeypatch: pytest.MonkeyPatch, **overrides: str | None) -> None
         "DEMO_SIGNING_SECRET": GOOD_SECRET,
         "DEMO_WEBHOOK_SECRET": GOOD_SECRET + "-2",
         "DEMO_STORAGE": "s3",
+        "DEMO_STORAGE_BACKEND": "s3",  # the platform's file storage: local files are refused in production
+        "DEMO_STORAGE_S3_BUCKET": "siantar-demo",
+        "DEMO_STORAGE_S3_ACCESS_KEY": "svc-demo",
+        "DEMO_STORAGE_S3_SECRET_KEY": GOOD_SECRET + "-3",
     } | overrides
     for name, value in env.items():
         if value is None:
@@ -182,8 +186,14 @@ class TestProduction:
         with pytest.raises(ValidationError, match="SIGNING_SECRET must be set to a real secret"):
             DemoSettings(_env_file=None)
 
-    def test_optional_secret_left_unset(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_optional_secret_left_unset_is_accepted(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        # `SecretStr | None` is optional (e.g. an SMTP password when e-mail is not used); required ones are
+        # plain `SecretStr`
         production(monkeypatch, DEMO_WEBHOOK_SECRET=None)
+        assert DemoSettings(_env_file=None).WEBHOOK_SECRET is None
+
+    def test_optional_secret_given_as_placeholder_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        production(monkeypatch, DEMO_WEBHOOK_SECRET="changeme")
         with pytest.raises(ValidationError, match="WEBHOOK_SECRET must be set to a real secret"):
             DemoSettings(_env_file=None)
 

@@ -9,7 +9,7 @@ placeholders are refused, and SQLite, local file storage and development adapter
 from enum import Enum, StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +36,7 @@ PLACEHOLDERS = frozenset(
 
 
 LogLevel = Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
+StorageBackend = Literal["local", "s3"]
 
 
 class Environment(StrEnum):
@@ -76,8 +77,11 @@ class ServiceSettings(BaseSettings):
     )
 
     SERVICE: ClassVar[str] = "service"
-    # setting name -> values that are development-only (adapters, local storage); refused in production
-    DEV_ONLY_VALUES: ClassVar[dict[str, frozenset[str]]] = {}
+    # setting name -> values that are development-only (adapters, local storage); refused in production.
+    # A subclass's own entries are added to these (see __pydantic_init_subclass__), never replace them.
+    DEV_ONLY_VALUES: ClassVar[dict[str, frozenset[str]]] = {"STORAGE_BACKEND": frozenset({"local"})}
+    # a service that keeps no files (identity) is not asked for object storage in production
+    USES_STORAGE: ClassVar[bool] = True
 
     ENV: Environment = Field(
         default=Environment.development, validation_alias=AliasChoices("SIANTAR_ENV", "ENV")
@@ -100,6 +104,23 @@ class ServiceSettings(BaseSettings):
     CPU_WORKERS: int = Field(default=4, ge=1, le=64)
     IDEMPOTENCY_TTL_HOURS: int = Field(default=24, ge=24)
     SHUTDOWN_GRACE_SECONDS: int = Field(default=20, ge=0)
+    # Files (photos, documents): "local" = var/<service>/uploads (development only), "s3" = S3-compatible
+    # object storage such as MinIO (path-style addresses); an empty endpoint means AWS itself
+    STORAGE_BACKEND: StorageBackend = "local"
+    STORAGE_S3_ENDPOINT: str = ""
+    STORAGE_S3_BUCKET: str = ""
+    STORAGE_S3_REGION: str = "us-east-1"
+    STORAGE_S3_ACCESS_KEY: str = ""
+    STORAGE_S3_SECRET_KEY: SecretStr | None = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Keep the platform's development-only values (local storage) when a service declares its own."""
+        super().__pydantic_init_subclass__(**kwargs)
+        merged = dict(ServiceSettings.DEV_ONLY_VALUES)
+        for name, values in cls.DEV_ONLY_VALUES.items():
+            merged[name] = merged.get(name, frozenset()) | values
+        cls.DEV_ONLY_VALUES = merged
 
     @property
     def is_production(self) -> bool:
@@ -113,6 +134,11 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("STORAGE_BACKEND", mode="before")
+    @classmethod
+    def _lower_storage_backend(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("VAR_DIR", mode="after")
     @classmethod
@@ -131,7 +157,24 @@ class ServiceSettings(BaseSettings):
         self.DATABASE_URL = async_database_url(self.DATABASE_URL)
         if self.is_production:
             self._check_production()
+        elif problems := self._storage_problems():
+            raise ValueError("; ".join(problems))
         return self
+
+    def _storage_problems(self) -> list[str]:
+        """S3 needs a bucket everywhere; in production also an access key (the secret key is checked as one)."""
+        if self.STORAGE_BACKEND != "s3" or not self.USES_STORAGE:
+            return []
+        problems = (
+            []
+            if self.STORAGE_S3_BUCKET.strip()
+            else ["STORAGE_S3_BUCKET is required with STORAGE_BACKEND=s3"]
+        )
+        if self.is_production and not self.STORAGE_S3_ACCESS_KEY.strip():
+            problems.append("STORAGE_S3_ACCESS_KEY is required in production")
+        if self.is_production and self.STORAGE_S3_SECRET_KEY is None:
+            problems.append("STORAGE_S3_SECRET_KEY must be set to a real secret in production")
+        return problems
 
     def _check_production(self) -> None:
         problems = []
@@ -141,13 +184,18 @@ class ServiceSettings(BaseSettings):
             problems.append("SQLite is refused in production: use PostgreSQL")
         for name, field in type(self).model_fields.items():
             value = getattr(self, name)
-            if isinstance(value, SecretStr) or field.annotation in (SecretStr, SecretStr | None):
+            # a `SecretStr` setting is required; a `SecretStr | None` one only when given (or required by
+            # another rule, e.g. the S3 secret with STORAGE_BACKEND=s3), and then it must be real
+            if field.annotation is SecretStr or isinstance(value, SecretStr):
                 secret = value.get_secret_value() if isinstance(value, SecretStr) else ""
                 if name not in self.model_fields_set or secret.strip().lower() in PLACEHOLDERS:
                     problems.append(f"{name} must be set to a real secret in production")
                 elif len(secret) < 16:
                     problems.append(f"{name} is too short for a production secret (16+ characters)")
+        problems += self._storage_problems()
         for name, dev_values in self.DEV_ONLY_VALUES.items():
+            if name == "STORAGE_BACKEND" and not self.USES_STORAGE:
+                continue
             value = getattr(self, name)
             value = str(value.value if isinstance(value, Enum) else value)
             if value.strip().lower() in {dev.lower() for dev in dev_values}:

@@ -2,6 +2,10 @@
 
 from fastapi import APIRouter, Request
 
+from siantar_complaints.category import endpoints as category
+from siantar_complaints.routing import endpoints as routing
+from siantar_complaints.sla import endpoints as sla
+
 router = APIRouter()
 
 
@@ -18,3 +22,8 @@ async def index(request: Request) -> dict[str, object]:
             "events": f"{prefix}/events",
         },
     }
+
+
+router.include_router(category.router)
+router.include_router(sla.router)
+router.include_router(routing.router)

@@ -1,9 +1,14 @@
 """The svc-complaints app factory (`uvicorn --factory siantar_complaints.main:create_app`)."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI
 
 from siantar_complaints import api
 from siantar_complaints.config import Settings
+from siantar_complaints.identity.client import open_agency_directory
 from siantar_complaints.models import platform
 from siantar_shared.app import create_service_app
 
@@ -11,11 +16,19 @@ DESCRIPTION = "Complaints (pengaduan, aspirasi, permintaan informasi) with a LAP
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def complaints_lifespan(app: FastAPI, state: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        async with open_agency_directory(settings) as agency_directory:
+            yield {"agency_directory": agency_directory}
+
     return create_service_app(
-        settings or Settings(),
+        settings,
         title="Siantar complaints service",
         description=DESCRIPTION,
         prefix="/complaints/v1",
         routers=[api.router],
         platform=platform,
+        extra_lifespan=complaints_lifespan,
     )

@@ -1,6 +1,9 @@
 """Import hub: every ORM model of svc-complaints, so that Alembic and the mappers see all of them."""
 
+from siantar_complaints.category.models import Category, CategoryChange, CategoryGroup
 from siantar_complaints.db import Base
+from siantar_complaints.routing.models import RoutingRule, RoutingRuleChange
+from siantar_complaints.sla.models import SlaClass
 from siantar_shared.calendar import HolidayRecordMixin
 from siantar_shared.platform_models import define_platform_models
 
@@ -13,4 +16,14 @@ class Holiday(HolidayRecordMixin, Base):
     __tablename__ = "holiday"
 
 
-__all__ = ["Base", "Holiday", "platform"]
+__all__ = [
+    "Base",
+    "Category",
+    "CategoryChange",
+    "CategoryGroup",
+    "Holiday",
+    "RoutingRule",
+    "RoutingRuleChange",
+    "SlaClass",
+    "platform",
+]

@@ -24,6 +24,7 @@ DEV_SECRETS_FILE = "identity-dev-secrets.json"
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IDENTITY_")
     SERVICE: ClassVar[str] = "identity"
+    USES_STORAGE: ClassVar[bool] = False  # identity keeps no files
     DEV_ONLY_VALUES: ClassVar[dict[str, frozenset[str]]] = {
         "SMS_NOTIFIER": frozenset({"development"}),
         "WHATSAPP_NOTIFIER": frozenset({"development"}),

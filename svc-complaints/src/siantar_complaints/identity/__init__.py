@@ -1,0 +1,1 @@
+"""svc-identity seen from here, over HTTP only: its OPD master list (cached)."""

@@ -1,0 +1,15 @@
+"""The agency directory of the running app, for endpoint signatures."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from siantar_complaints.identity.client import AgencyDirectory
+
+
+def get_agency_directory(request: Request) -> AgencyDirectory:
+    directory: AgencyDirectory = request.state.agency_directory
+    return directory
+
+
+AgencyDirectoryDep = Annotated[AgencyDirectory, Depends(get_agency_directory)]

@@ -1,0 +1,1 @@
+"""Routing: which OPD a complaint goes to, by category, optionally overridden per kecamatan."""
