@@ -19,7 +19,8 @@ from siantar_complaints.category.schemas import (
     CategoryUpdate,
     GroupCode,
 )
-from siantar_complaints.conditional import (
+from siantar_complaints.identity.dependencies import AgencyDirectoryDep
+from siantar_shared.conditional import (
     CACHED_RESPONSES,
     ETAG_HEADER,
     NO_STORE,
@@ -29,7 +30,6 @@ from siantar_complaints.conditional import (
     IfNoneMatch,
     json_response,
 )
-from siantar_complaints.identity.dependencies import AgencyDirectoryDep
 from siantar_shared.db import SessionDep
 
 router = APIRouter(tags=["catalogue"])

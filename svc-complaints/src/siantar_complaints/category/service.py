@@ -17,10 +17,10 @@ from siantar_complaints.category import repository, schemas
 from siantar_complaints.category.attributes import Description, Name
 from siantar_complaints.category.exceptions import CategoryExists, CategoryInvalid, CategoryNotFound
 from siantar_complaints.category.models import Category, CategoryChange, CategoryGroup
-from siantar_complaints.conditional import require_match, version_tag
 from siantar_complaints.identity.client import AgencyDirectory
 from siantar_complaints.models import platform
 from siantar_complaints.sla import service as sla_service
+from siantar_shared.conditional import require_match, version_tag
 from siantar_shared.errors import PreconditionFailed
 from siantar_shared.events import emit, event_source
 from siantar_shared.i18n import Text

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Query, Response
 from siantar_complaints.audit import Actor, ChangeList
 from siantar_complaints.auth import Admin
 from siantar_complaints.category.schemas import CategoryCode
-from siantar_complaints.conditional import ETAG_HEADER, NO_STORE, WRITE_RESPONSES, IfMatch, json_response
 from siantar_complaints.identity.dependencies import AgencyDirectoryDep
 from siantar_complaints.routing import service as routing_service
 from siantar_complaints.routing.dependencies import RoutingRuleDep
@@ -18,6 +17,7 @@ from siantar_complaints.routing.schemas import (
     RoutingRuleList,
     RoutingRuleUpdate,
 )
+from siantar_shared.conditional import ETAG_HEADER, NO_STORE, WRITE_RESPONSES, IfMatch, json_response
 from siantar_shared.db import SessionDep
 from siantar_shared.schemas.types import KecamatanCode, KelurahanCode
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from siantar_complaints.audit import Actor, Change, ChangeList, change_action, snapshot
 from siantar_complaints.category import repository as category_repository
 from siantar_complaints.category.models import Category
-from siantar_complaints.conditional import require_match, version_tag
 from siantar_complaints.identity.client import AgencyDirectory
 from siantar_complaints.models import platform
 from siantar_complaints.routing import repository, schemas
@@ -23,6 +22,7 @@ from siantar_complaints.routing.decision import RoutingDecision, route
 from siantar_complaints.routing.exceptions import RoutingRuleConflict, RoutingRuleNotFound, UnknownCategory
 from siantar_complaints.routing.models import RoutingRule, RoutingRuleChange
 from siantar_shared import wilayah
+from siantar_shared.conditional import require_match, version_tag
 from siantar_shared.errors import PreconditionFailed
 from siantar_shared.events import emit, event_source
 from siantar_shared.i18n import Text

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, Response
 
-from siantar_complaints.conditional import CACHED_RESPONSES, PUBLIC_CACHE, IfNoneMatch, json_response
 from siantar_complaints.sla import service as sla_service
 from siantar_complaints.sla.schemas import SlaClassList
+from siantar_shared.conditional import CACHED_RESPONSES, PUBLIC_CACHE, IfNoneMatch, json_response
 from siantar_shared.db import SessionDep
 
 router = APIRouter(prefix="/sla-classes", tags=["catalogue"])

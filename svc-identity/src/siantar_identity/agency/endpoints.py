@@ -5,11 +5,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 
 from siantar_identity.agency import service as agency_service
-from siantar_identity.agency.conditional import json_response
 from siantar_identity.agency.schemas import Agency, AgencyCreate, AgencyList, AgencyUpdate
 from siantar_identity.clock import ClockDep
 from siantar_identity.staff.actor import AdminActor
 from siantar_shared.calendar import local_date
+from siantar_shared.conditional import json_response
 from siantar_shared.db import SessionDep
 from siantar_shared.schemas.types import OpdCode
 

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from siantar_identity.agency import repository, schemas
-from siantar_identity.agency.conditional import entity_tag, require_match
 from siantar_identity.agency.exceptions import AgencyExists, AgencyInvalid, AgencyNotFound
 from siantar_identity.agency.models import Agency
 from siantar_identity.models import platform
 from siantar_identity.staff.actor import Actor
+from siantar_shared.conditional import body_tag, require_match
 from siantar_shared.errors import PreconditionFailed
 from siantar_shared.events import emit, event_source
 from siantar_shared.i18n import LocalizedValueError, Text
@@ -53,7 +53,7 @@ def to_schema(agency: Agency, today: date) -> schemas.Agency:
 
 def etag_of(agency: Agency, today: date) -> str:
     """The entity tag `GET /agencies/{code}` sends for this agency today."""
-    return entity_tag(to_schema(agency, today).model_dump_json().encode())
+    return body_tag(to_schema(agency, today).model_dump_json().encode())
 
 
 async def get(session: AsyncSession, code: str) -> Agency:

@@ -6,7 +6,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from siantar_identity.agency.conditional import json_response
 from siantar_identity.client.dependencies import SecretAnswer
 from siantar_identity.clock import ClockDep
 from siantar_identity.config import Settings
@@ -32,6 +31,7 @@ from siantar_identity.staff.schemas import (
     StaffUpdate,
 )
 from siantar_shared.calendar import local_date
+from siantar_shared.conditional import json_response
 from siantar_shared.db import SessionDep
 from siantar_shared.pagination import CursorQuery, Page
 from siantar_shared.schemas.types import OpdCode

@@ -11,7 +11,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from siantar_identity.account import contacts
 from siantar_identity.account.models import Account, AccountKind, AccountStatus
 from siantar_identity.agency import service as agency_service
-from siantar_identity.agency.conditional import entity_tag, require_match
 from siantar_identity.mfa.service import reset_second_factor, second_factor_enrolled
 from siantar_identity.notify.notifiers import Channel, Notifier
 from siantar_identity.oauth.families import revoke_account_families
@@ -20,6 +19,7 @@ from siantar_identity.staff import invitations, policy, repository
 from siantar_identity.staff.actor import Actor
 from siantar_identity.staff.exceptions import StaffNotFound, StaffStateConflict, UsernameTaken
 from siantar_identity.staff.schemas import InvitationSent, StaffInvite, StaffMember, StaffUpdate
+from siantar_shared.conditional import body_tag, require_match
 from siantar_shared.errors import PreconditionFailed
 from siantar_shared.i18n import Text
 from siantar_shared.pagination import CursorParams, Page
@@ -44,7 +44,7 @@ def to_schema(account: Account) -> StaffMember:
 
 
 def etag_of(account: Account) -> str:
-    return entity_tag(to_schema(account).model_dump_json().encode())
+    return body_tag(to_schema(account).model_dump_json().encode())
 
 
 async def get(session: AsyncSession, account_id: UUID) -> Account:
