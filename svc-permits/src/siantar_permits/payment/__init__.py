@@ -1,0 +1,1 @@
+"""Payments of permit fees (retribusi): the bank's signed callback and its checks."""
