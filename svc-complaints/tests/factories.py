@@ -1,6 +1,6 @@
 """Typed async factories: rows exist for one test and go when it rolls back."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,9 @@ from siantar_complaints.routing.models import RoutingRule
 from siantar_complaints.sla import service as sla_service
 from siantar_shared.events import OutboxEventMixin
 from siantar_shared.testing.plugin import save
+
+if TYPE_CHECKING:
+    from siantar_complaints.complaint.models import Complaint
 
 CATEGORIES = "/complaints/v1/categories"
 RULES = "/complaints/v1/routing/rules"
@@ -96,3 +99,51 @@ def new_category(**overrides: Any) -> dict[str, Any]:
         "reason": "Usulan Dinas PUTR",
     }
     return {**body, **overrides}
+
+
+async def create_complaint(session: AsyncSession, **overrides: Any) -> "Complaint":
+    """A complaint row straight in the database (the catalogue must be seeded): submitted, public, in
+    Sukaraja, routed to the category's OPD. Override any column."""
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    from siantar_complaints.complaint import geo
+    from siantar_complaints.complaint.models import Complaint
+
+    now = datetime.now(UTC)
+    category = await get_category(session, overrides.get("category_code", "lampu-jalan"))
+    latitude = overrides.pop("latitude", 2.9595)
+    longitude = overrides.pop("longitude", 99.0687)
+    values: dict[str, Any] = {
+        "tracking_number": f"TEST-{uuid4().hex[:12].upper()}",
+        "title": "Lampu jalan mati",
+        "description": "Lampu jalan di depan rumah nomor 12 mati sejak seminggu.",
+        "category_code": category.code,
+        "type": category.type,
+        "answers": {},
+        "opd_code": category.opd_code,
+        "routing_rule_id": None,
+        "routing_basis": "category",
+        "routing_reason_id": "Kategori",
+        "routing_reason_en": "Category",
+        "status": "submitted",
+        "reporter_id": uuid4(),
+        "reporter_kind": "citizen",
+        "submitted_by_client": "siantar-citizen-app",
+        "channel": "app",
+        "identity_visibility": "public",
+        "report_visibility": "public",
+        "kelurahan_code": SUKARAJA,
+        "kecamatan_code": MARIHAT,
+        "latitude": latitude,
+        "longitude": longitude,
+        "geo_cell": geo.cell_of(latitude, longitude)
+        if latitude is not None and longitude is not None
+        else None,
+        "sla_class_code": category.sla_class_code,
+        "last_activity_at": now,
+        "created_at": now,
+    }
+    values.update(overrides)
+    saved: Complaint = await save(session, Complaint(**values))
+    return saved

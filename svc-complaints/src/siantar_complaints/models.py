@@ -1,6 +1,14 @@
 """Import hub: every ORM model of svc-complaints, so that Alembic and the mappers see all of them."""
 
 from siantar_complaints.category.models import Category, CategoryChange, CategoryGroup
+from siantar_complaints.complaint.models import (
+    Complaint,
+    ComplaintFollow,
+    ComplaintPhoto,
+    ComplaintRating,
+    ComplaintUpdate,
+    TrackingCounter,
+)
 from siantar_complaints.db import Base
 from siantar_complaints.routing.models import RoutingRule, RoutingRuleChange
 from siantar_complaints.sla.models import SlaClass
@@ -21,9 +29,15 @@ __all__ = [
     "Category",
     "CategoryChange",
     "CategoryGroup",
+    "Complaint",
+    "ComplaintFollow",
+    "ComplaintPhoto",
+    "ComplaintRating",
+    "ComplaintUpdate",
     "Holiday",
     "RoutingRule",
     "RoutingRuleChange",
     "SlaClass",
+    "TrackingCounter",
     "platform",
 ]

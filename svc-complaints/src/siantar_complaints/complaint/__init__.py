@@ -1,0 +1,1 @@
+"""Complaints themselves: submission, their photos, timeline, followers and ratings."""
