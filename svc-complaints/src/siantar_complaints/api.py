@@ -2,7 +2,10 @@
 
 from fastapi import APIRouter, Request
 
+from siantar_complaints.browse import endpoints as browse
 from siantar_complaints.category import endpoints as category
+from siantar_complaints.complaint import endpoints as complaint
+from siantar_complaints.lifecycle import endpoints as lifecycle
 from siantar_complaints.routing import endpoints as routing
 from siantar_complaints.sla import endpoints as sla
 
@@ -27,3 +30,6 @@ async def index(request: Request) -> dict[str, object]:
 router.include_router(category.router)
 router.include_router(sla.router)
 router.include_router(routing.router)
+router.include_router(complaint.router)
+router.include_router(lifecycle.router)
+router.include_router(browse.router)

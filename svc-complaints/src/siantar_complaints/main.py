@@ -10,6 +10,7 @@ from siantar_complaints import api
 from siantar_complaints.config import Settings
 from siantar_complaints.identity.client import open_agency_directory
 from siantar_complaints.models import platform
+from siantar_complaints.open311 import endpoints as open311
 from siantar_shared.app import create_service_app
 
 DESCRIPTION = "Complaints (pengaduan, aspirasi, permintaan informasi) with a LAPOR!-aligned lifecycle, working-day SLAs and routing to the responsible OPD."
@@ -31,4 +32,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[api.router],
         platform=platform,
         extra_lifespan=complaints_lifespan,
+        root_routers=[open311.router],
     )
