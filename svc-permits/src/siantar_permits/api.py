@@ -2,6 +2,8 @@
 
 from fastapi import APIRouter, Request
 
+from siantar_permits.permit_type import endpoints as permit_type
+
 router = APIRouter()
 
 
@@ -18,3 +20,6 @@ async def index(request: Request) -> dict[str, object]:
             "events": f"{prefix}/events",
         },
     }
+
+
+router.include_router(permit_type.router)

@@ -13,4 +13,6 @@ class Holiday(HolidayRecordMixin, Base):
     __tablename__ = "holiday"
 
 
-__all__ = ["Base", "Holiday", "platform"]
+from siantar_permits.permit_type.models import PermitType, PermitTypeVersion
+
+__all__ = ["Base", "Holiday", "PermitType", "PermitTypeVersion", "platform"]
