@@ -10,6 +10,7 @@ from siantar_complaints.complaint.models import (
     TrackingCounter,
 )
 from siantar_complaints.db import Base
+from siantar_complaints.lifecycle.models import NotificationOutbox
 from siantar_complaints.routing.models import RoutingRule, RoutingRuleChange
 from siantar_complaints.sla.models import SlaClass
 from siantar_shared.calendar import HolidayRecordMixin
@@ -35,6 +36,7 @@ __all__ = [
     "ComplaintRating",
     "ComplaintUpdate",
     "Holiday",
+    "NotificationOutbox",
     "RoutingRule",
     "RoutingRuleChange",
     "SlaClass",
