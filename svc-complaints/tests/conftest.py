@@ -14,8 +14,10 @@ from fastapi import FastAPI
 
 from siantar_complaints.config import Settings
 from siantar_complaints.identity.client import AgencyDirectory
+from siantar_complaints.identity.services import IdentityServices
 from siantar_complaints.main import create_app
 from siantar_shared.http import make_client
+from siantar_shared.service_token import ServiceTokenSource
 from siantar_shared.testing.tokens import TestKeys
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -43,9 +45,18 @@ async def agency_directory(identity: FakeIdentity) -> AsyncIterator[AgencyDirect
 
 
 @pytest.fixture
-def app_state(app_state: dict[str, Any], agency_directory: AgencyDirectory) -> dict[str, Any]:
-    """The plugin's state (engine, sessions on the test's connection, test JWKS) plus the agency directory."""
-    return {**app_state, "agency_directory": agency_directory}
+async def identity_services(identity: FakeIdentity) -> AsyncIterator[IdentityServices]:
+    async with make_client("http://identity.test", transport=identity.transport()) as client:
+        tokens = ServiceTokenSource(client, client_id="svc-complaints", secret=lambda: "test-secret")
+        yield IdentityServices(tokens, clock=identity.clock)
+
+
+@pytest.fixture
+def app_state(
+    app_state: dict[str, Any], agency_directory: AgencyDirectory, identity_services: IdentityServices
+) -> dict[str, Any]:
+    """The plugin's state (engine, sessions on the test's connection, test JWKS) plus identity's parts."""
+    return {**app_state, "agency_directory": agency_directory, "identity_services": identity_services}
 
 
 @pytest.fixture

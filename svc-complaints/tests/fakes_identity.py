@@ -1,8 +1,10 @@
-"""svc-identity's `GET /identity/v1/agencies`, faked with an httpx.MockTransport (it is an external service
-for svc-complaints): the JSON shape identity serves, its ETag, 304s, and outages on demand."""
+"""svc-identity, faked with an httpx.MockTransport (it is an external service for svc-complaints): the agency
+list (its JSON shape, ETag, 304s), the client-credentials token endpoint, guest registration, notifications
+and API key checks, with outages on demand. What the service sent is recorded for the tests to read."""
 
 import hashlib
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -38,6 +40,15 @@ class FakeIdentity:
         self.down = False
         self.requests: list[httpx.Request] = []
         self.now = 1000.0
+        self.tokens_issued = 0
+        self.guests: dict[str, dict[str, Any]] = {}  # subject id -> what was registered
+        self.notifications: list[dict[str, Any]] = []
+        self.notify_status = 202  # what POST /notifications answers
+        self.api_keys: dict[str, dict[str, Any]] = {
+            "sia_open311demo_" + "k" * 43: {"client_id": "open311-demo", "scopes": ["open311:write"]},
+            "sia_readonly0000_" + "r" * 43: {"client_id": "readonly-app", "scopes": ["complaints:read"]},
+        }
+        self.api_key_checks = 0
 
     def clock(self) -> float:
         return self.now
@@ -52,7 +63,28 @@ class FakeIdentity:
         self.requests.append(request)
         if self.down:
             raise httpx.ConnectError("identity is down", request=request)
-        if request.url.path != "/identity/v1/agencies":
+        path = request.url.path
+        if path == "/identity/v1/oauth/token":
+            self.tokens_issued += 1
+            token = {
+                "access_token": f"service-token-{self.tokens_issued}",
+                "token_type": "Bearer",
+                "expires_in": 300,
+            }
+            return httpx.Response(200, json=token)
+        if path in ("/identity/v1/guests", "/identity/v1/notifications", "/identity/v1/api-keys/check"):
+            if not request.headers.get("authorization", "").startswith("Bearer service-token-"):
+                return httpx.Response(401, json={"title": "no token"})
+            body = json.loads(request.content)
+            if path == "/identity/v1/guests":
+                return self._guest(body)
+            if path == "/identity/v1/notifications":
+                self.notifications.append(body)
+                return httpx.Response(self.notify_status, json={"status": "sent", "channel": "sms"})
+            self.api_key_checks += 1
+            known = self.api_keys.get(body["api_key"])
+            return httpx.Response(200, json={"valid": True, **known} if known else {"valid": False})
+        if path != "/identity/v1/agencies":
             return httpx.Response(404)
         headers = {"ETag": self.etag(), "Cache-Control": "public, max-age=300"}
         if request.headers.get("if-none-match") == self.etag():
@@ -63,3 +95,13 @@ class FakeIdentity:
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handler)
+
+    def _guest(self, body: dict[str, Any]) -> httpx.Response:
+        if not body.get("name") or not (body.get("phone") or body.get("email")):
+            return httpx.Response(422, json={"title": "invalid"})
+        for subject, known in self.guests.items():
+            if body.get("phone") and known.get("phone") == body.get("phone"):
+                return httpx.Response(200, json={"subject_id": subject})
+        subject = str(uuid.uuid4())
+        self.guests[subject] = body
+        return httpx.Response(201, json={"subject_id": subject})

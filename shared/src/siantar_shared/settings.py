@@ -100,6 +100,10 @@ class ServiceSettings(BaseSettings):
     TOKEN_ISSUER: str = "http://127.0.0.1:8000/identity"  # noqa: S105 - a URL, not a password
     TOKEN_AUDIENCE: str = "siantar"  # noqa: S105 - an audience name, not a password
     JWKS_URL: str = ""
+    # This service's own registration in identity (client credentials), for calls to identity (notifications,
+    # guest reporters, API key checks, the event feed); the id defaults to "svc-<service>"
+    IDENTITY_CLIENT_ID: str = ""
+    IDENTITY_CLIENT_SECRET: SecretStr | None = None
     # Off-loop CPU work (hashing, images, PDFs) and request handling limits
     CPU_WORKERS: int = Field(default=4, ge=1, le=64)
     IDEMPOTENCY_TTL_HOURS: int = Field(default=24, ge=24)
@@ -125,6 +129,10 @@ class ServiceSettings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.ENV == Environment.production
+
+    @property
+    def identity_client_id(self) -> str:
+        return self.IDENTITY_CLIENT_ID or f"svc-{self.SERVICE}"
 
     @property
     def jwks_url(self) -> str:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from siantar_complaints import api
 from siantar_complaints.config import Settings
 from siantar_complaints.identity.client import open_agency_directory
+from siantar_complaints.identity.services import open_identity_services
 from siantar_complaints.models import platform
 from siantar_complaints.open311 import endpoints as open311
 from siantar_shared.app import create_service_app
@@ -21,8 +22,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def complaints_lifespan(app: FastAPI, state: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        async with open_agency_directory(settings) as agency_directory:
-            yield {"agency_directory": agency_directory}
+        async with (
+            open_agency_directory(settings) as agency_directory,
+            open_identity_services(settings) as identity_services,
+        ):
+            yield {"agency_directory": agency_directory, "identity_services": identity_services}
 
     return create_service_app(
         settings,

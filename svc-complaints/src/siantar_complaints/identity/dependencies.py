@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from siantar_complaints.identity.client import AgencyDirectory
+from siantar_complaints.identity.services import IdentityServices
 
 
 def get_agency_directory(request: Request) -> AgencyDirectory:
@@ -13,3 +14,11 @@ def get_agency_directory(request: Request) -> AgencyDirectory:
 
 
 AgencyDirectoryDep = Annotated[AgencyDirectory, Depends(get_agency_directory)]
+
+
+def get_identity_services(request: Request) -> IdentityServices:
+    services: IdentityServices = request.state.identity_services
+    return services
+
+
+IdentityServicesDep = Annotated[IdentityServices, Depends(get_identity_services)]

@@ -1,0 +1,93 @@
+"""Calls to identity as a service: the client-credentials token, guests, notifications, API key checks."""
+
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from fakes_identity import FakeIdentity
+
+from siantar_complaints.identity.exceptions import GuestRefused
+from siantar_complaints.identity.services import IdentityServices
+from siantar_shared.http import make_client
+from siantar_shared.service_token import ServiceTokenError, ServiceTokenSource
+
+DEMO_KEY = "sia_open311demo_" + "k" * 43
+
+
+async def test_one_token_serves_many_calls(
+    identity: FakeIdentity, identity_services: IdentityServices
+) -> None:
+    await identity_services.notify(uuid4(), "complaint_received", {"tracking_number": "A-1"})
+    await identity_services.notify(uuid4(), "complaint_received", {"tracking_number": "A-2"})
+    assert identity.tokens_issued == 1
+    assert [n["params"]["tracking_number"] for n in identity.notifications] == ["A-1", "A-2"]
+
+
+async def test_a_rejected_token_is_replaced_once(identity: FakeIdentity) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": f"t{len(calls)}", "expires_in": 300})
+        status = 401 if request.headers["authorization"] == "Bearer t1" else 202
+        return httpx.Response(status, json={"status": "sent"})
+
+    async with make_client("http://identity.test", transport=httpx.MockTransport(handler)) as client:
+        services = IdentityServices(
+            ServiceTokenSource(client, client_id="svc-complaints", secret=lambda: "s")
+        )
+        outcome = await services.notify(uuid4(), "complaint_received", {"tracking_number": "A-1"})
+    assert outcome.accepted
+    assert calls == [
+        "/identity/v1/oauth/token",
+        "/identity/v1/notifications",
+        "/identity/v1/oauth/token",
+        "/identity/v1/notifications",
+    ]
+
+
+async def test_no_secret_is_a_503_not_a_silent_call() -> None:
+    async with make_client(
+        "http://identity.test", transport=httpx.MockTransport(lambda r: httpx.Response(500))
+    ) as c:
+        source = ServiceTokenSource(c, client_id="svc-complaints", secret=lambda: None)
+        with pytest.raises(ServiceTokenError):
+            await source.token()
+
+
+async def test_notification_outage_is_retryable(
+    identity: FakeIdentity, identity_services: IdentityServices
+) -> None:
+    identity.down = True
+    outcome = await identity_services.notify(uuid4(), "complaint_received", {"tracking_number": "A-1"})
+    assert (outcome.accepted, outcome.retryable) == (False, True)
+    identity.down = False
+    identity.notify_status = 422
+    outcome = await identity_services.notify(uuid4(), "complaint_received", {"tracking_number": "A-1"})
+    assert (outcome.accepted, outcome.retryable) == (False, False)
+
+
+async def test_guests_are_registered_once_per_phone(identity_services: IdentityServices) -> None:
+    first = await identity_services.register_guest(name="Rina", phone="081234567890", email=None)
+    again = await identity_services.register_guest(name="Rina S", phone="081234567890", email=None)
+    assert isinstance(first, UUID)
+    assert first == again
+    with pytest.raises(GuestRefused):
+        await identity_services.register_guest(name="Rina", phone=None, email=None)
+
+
+async def test_api_key_answers_are_cached_for_at_most_60_seconds(
+    identity: FakeIdentity, identity_services: IdentityServices
+) -> None:
+    info = await identity_services.check_api_key(DEMO_KEY)
+    assert info.valid
+    assert info.client_id == "open311-demo"
+    assert "open311:write" in info.scopes
+    identity.now += 59
+    await identity_services.check_api_key(DEMO_KEY)
+    assert identity.api_key_checks == 1
+    identity.now += 2
+    del identity.api_keys[DEMO_KEY]  # revoked in identity
+    assert not (await identity_services.check_api_key(DEMO_KEY)).valid
+    assert identity.api_key_checks == 2
