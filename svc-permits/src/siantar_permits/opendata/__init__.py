@@ -1,0 +1,1 @@
+"""Open data: issued building and billboard permits in the BLDS format (blds.py)."""
