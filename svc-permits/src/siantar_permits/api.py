@@ -2,6 +2,9 @@
 
 from fastapi import APIRouter, Request
 
+from siantar_permits.application import endpoints as application
+from siantar_permits.fee import endpoints as fee
+from siantar_permits.permit import endpoints as permit
 from siantar_permits.permit_type import endpoints as permit_type
 
 router = APIRouter()
@@ -23,3 +26,6 @@ async def index(request: Request) -> dict[str, object]:
 
 
 router.include_router(permit_type.router)
+router.include_router(application.router)
+router.include_router(fee.router)
+router.include_router(permit.router)

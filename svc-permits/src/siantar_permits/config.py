@@ -26,6 +26,10 @@ class Settings(ServiceSettings):
     SERVICE: ClassVar[str] = "permits"
     DEV_ONLY_VALUES: ClassVar[dict[str, frozenset[str]]] = {"SIGNER": frozenset({"development"})}
     PORT: int = Field(default=8003, ge=1, le=65535)
+    # public address of the platform (the gateway): printed in each permit's QR code as <it>/permits/v1/verify/<code>
+    PUBLIC_URL: str = "http://localhost:8000"
+    # issuer named on permits and on the verification page
+    ISSUER_NAME: str = "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Pematangsiantar"
 
     # --- issuance: the signature over a permit's essential fields (issuance/signing.py) ---
     # "development" = Ed25519 with SIGNING_KEY (refused in production); "bsre" = BSrE (BSSN) signing service

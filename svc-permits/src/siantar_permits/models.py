@@ -13,6 +13,34 @@ class Holiday(HolidayRecordMixin, Base):
     __tablename__ = "holiday"
 
 
+# the domains' tables (imported after `platform`, which their services import from here)
+from siantar_permits.application.models import (
+    Application,
+    ApplicationEvent,
+    NumberCounter,
+    TechnicalTask,
+)
+from siantar_permits.document.models import ApplicationDocument
+from siantar_permits.erasure.models import FeedCursor
+from siantar_permits.fee.models import FeeAssessment, Payment
+from siantar_permits.permit.models import Permit
 from siantar_permits.permit_type.models import PermitType, PermitTypeVersion
+from siantar_permits.survey.models import SurveyResponse
 
-__all__ = ["Base", "Holiday", "PermitType", "PermitTypeVersion", "platform"]
+__all__ = [
+    "Application",
+    "ApplicationDocument",
+    "ApplicationEvent",
+    "Base",
+    "FeeAssessment",
+    "FeedCursor",
+    "Holiday",
+    "NumberCounter",
+    "Payment",
+    "Permit",
+    "PermitType",
+    "PermitTypeVersion",
+    "SurveyResponse",
+    "TechnicalTask",
+    "platform",
+]

@@ -1,0 +1,1 @@
+"""Erasure: pseudonymising applications of accounts identity reports erased."""

@@ -1,0 +1,1 @@
+"""Fees: assessment (SKRD) and payments (bank callback, officer-recorded with proof)."""

@@ -1,0 +1,1 @@
+"""Issued permits: number, validity, signed PDF, public verification."""

@@ -1,0 +1,1 @@
+"""SKM (Survei Kepuasan Masyarakat) after issuance, and the index per permit type."""
