@@ -294,6 +294,17 @@ def job_problems(docs: list[Doc]) -> list[str]:
             problems.append(f"{svc}: the migration Job runs {container['image']}, the Deployment {image}")
         if container.get("command") != ["alembic", "upgrade", "head"]:
             problems.append(f"{svc}: the migration Job must run alembic upgrade head")
+    for doc in pod_objects(docs):
+        api = next((d for d in service_deployments(docs) if service_of(d) == service_of(doc)), None)
+        if doc["kind"] == "Deployment" or api is None:
+            continue
+        # the commands validate the service's Settings in full: they need exactly its configuration
+        mine, theirs = pod_spec(doc)["containers"][0], pod_spec(api)["containers"][0]
+        for field in ("image", "envFrom", "env"):
+            if mine.get(field) != theirs.get(field):
+                problems.append(
+                    f"{doc['kind']} {doc['metadata']['name']}: its {field} differs from the Deployment's"
+                )
     return problems
 
 
@@ -344,7 +355,7 @@ def budget_problems(docs: list[Doc]) -> list[str]:
 
 
 def coverage_problems(docs: list[Doc]) -> list[str]:
-    """Every Deployment has a Service, a PDB and an HPA selecting its pods."""
+    """Every Deployment has a Service, a PDB, an HPA and a NetworkPolicy for its pods."""
     problems = []
     for deployment in objects(docs, "Deployment"):
         name, labels = deployment["metadata"]["name"], pod_labels(deployment)
@@ -361,6 +372,9 @@ def coverage_problems(docs: list[Doc]) -> list[str]:
             h["spec"]["scaleTargetRef"]["name"] == name for h in objects(docs, "HorizontalPodAutoscaler")
         ):
             problems.append(f"{name}: no HorizontalPodAutoscaler")
+        policies = objects(docs, "NetworkPolicy")
+        if not any(selects(n["spec"]["podSelector"].get("matchLabels", {}), labels) for n in policies):
+            problems.append(f"{name}: no NetworkPolicy limits who reaches its pods")
     return problems
 
 
@@ -693,8 +707,9 @@ def test_job_rule_catches_overlap_leftovers_and_a_stale_release() -> None:
     first(docs, "CronJob")["spec"]["concurrencyPolicy"] = "Allow"
     del first(docs, "CronJob")["spec"]["jobTemplate"]["spec"]["ttlSecondsAfterFinished"]
     first(docs, "Job")["metadata"]["name"] = "permits-migrate-0.0.9"
+    first(docs, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"].pop()
     problems = job_problems(docs)
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems
 
 
 def test_budget_rule_catches_too_many_replicas() -> None:
@@ -714,11 +729,14 @@ def test_coverage_rule_catches_a_missing_pdb_and_service() -> None:
     docs = [
         d
         for d in docs
-        if not (d["kind"] in ("PodDisruptionBudget", "Service") and service_of(d) == "permits")
+        if not (
+            d["kind"] in ("PodDisruptionBudget", "Service", "NetworkPolicy") and service_of(d) == "permits"
+        )
     ]
     assert coverage_problems(docs) == [
         "svc-permits: no Service selects its pods",
         "svc-permits: no PodDisruptionBudget covers its pods",
+        "svc-permits: no NetworkPolicy limits who reaches its pods",
     ]
 
 
