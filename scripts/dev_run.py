@@ -6,8 +6,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
+ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"identity": 8001, "complaints": 8002, "permits": 8003}
 GATEWAY_PORT = 8000
 STOP_GRACE_SECONDS = 25
@@ -28,7 +30,10 @@ def start_all() -> list[subprocess.Popen[bytes]]:
     upstreams = {
         f"GATEWAY_UPSTREAM_SVC_{name.upper()}": f"http://127.0.0.1:{port}" for name, port in SERVICES.items()
     }
-    children.append(start("siantar_gateway", {**upstreams, "GATEWAY_PORT": str(GATEWAY_PORT)}))
+    # the dev render of gateway/kong.yml (local CORS origins, looser limits); GATEWAY_KONG_CONFIG in .env wins
+    kong_dev = os.environ.get("GATEWAY_KONG_CONFIG") or str(ROOT / "deploy" / "kong" / "kong.dev.yml")
+    gateway_env = {**upstreams, "GATEWAY_PORT": str(GATEWAY_PORT), "GATEWAY_KONG_CONFIG": kong_dev}
+    children.append(start("siantar_gateway", gateway_env))
     return children
 
 

@@ -111,7 +111,14 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pl
             await seed(f"siantar_{name}", env)
             platform.processes.append(start(f"siantar_{name}", env, logs[name], "serve"))
         upstreams = {f"GATEWAY_UPSTREAM_SVC_{n.upper()}": f"http://127.0.0.1:{ports[n]}" for n in SERVICES}
-        gateway_env = {**common, **upstreams, "GATEWAY_PORT": str(ports["gateway"])}
+        # the test profile: every plugin on, limits far above what the suite sends (deploy/kong/overlays/test.yml)
+        kong_test = str(ROOT / "deploy" / "kong" / "kong.test.yml")
+        gateway_env = {
+            **common,
+            **upstreams,
+            "GATEWAY_PORT": str(ports["gateway"]),
+            "GATEWAY_KONG_CONFIG": kong_test,
+        }
         platform.processes.append(start("siantar_gateway", gateway_env, logs["gateway"]))
         try:
             await wait_healthy(platform)

@@ -5,13 +5,16 @@ the upstreams are real sockets rather than an httpx MockTransport (style rec 21,
 import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from aiohttp import web
 from gateway_testkit import CLIENT_ADDRESS, SERVICES, GatewayClientFactory, Handshake, upstream_app
 
-from siantar_gateway.config import GatewaySettings
+from siantar_gateway import kongconf
+from siantar_gateway.config import DEFAULT_KONG_CONFIG, GatewaySettings
 from siantar_gateway.main import create_app
 
 
@@ -63,3 +66,15 @@ async def gateway_client(upstreams: dict[str, str]) -> AsyncIterator[GatewayClie
 @pytest.fixture
 async def client(gateway_client: GatewayClientFactory) -> httpx.AsyncClient:
     return await gateway_client()
+
+
+@pytest.fixture(scope="session")
+def roomy_kong_yml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """gateway/kong.yml with a 256 MB limit on complaint photos (for timeouts on uploads far above 10 MB)."""
+    document = yaml.safe_load(DEFAULT_KONG_CONFIG.read_text())
+    for _, plugin in kongconf.iter_plugins(document):
+        if plugin.get("instance_name") == "body-photos":
+            plugin["config"]["allowed_payload_size"] = 256
+    path = tmp_path_factory.mktemp("kong") / "kong.yml"
+    path.write_text(yaml.safe_dump(document))
+    return path

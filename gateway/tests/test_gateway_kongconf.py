@@ -39,6 +39,56 @@ class TestMatch:
         assert config.match("POST", "/a/b").route.name == "posts"  # type: ignore[union-attr]
         assert config.match("GET", "/a/b").route.name == "any"  # type: ignore[union-attr]
 
+    def test_regex_paths_are_anchored_at_the_start_and_outrank_prefixes(self) -> None:
+        config = kongconf.parse(
+            document(
+                route("writes", "/a", methods=["POST"]),
+                route("photos", "~/a/v1/items/[^/]+/photos", methods=["POST"]),
+                route("long-prefix", "/a/v1/items/long/photos/and/more/still", methods=["POST"]),
+            )
+        )
+        match = config.match("POST", "/a/v1/items/42/photos")
+        assert (match.route.name, match.prefix) == ("photos", "/a/v1/items/42/photos")  # type: ignore[union-attr]
+        # a regex beats even a longer prefix of the same categories, as in traditional_compatible
+        assert config.match("POST", "/a/v1/items/long/photos/and/more/still").route.name == "photos"  # type: ignore[union-attr]
+        assert config.match("POST", "/x/a/v1/items/42/photos") is None
+        assert config.match("POST", "/a/v1/items/42").route.name == "writes"  # type: ignore[union-attr]
+
+    def test_regex_priority_orders_regex_routes(self) -> None:
+        config = kongconf.parse(
+            document(route("low", "~/a/[0-9]+"), route("high", "~/a/1", regex_priority=5))
+        )
+        assert config.match("GET", "/a/12").route.name == "high"  # type: ignore[union-attr]
+        assert config.match("GET", "/a/22").route.name == "low"  # type: ignore[union-attr]
+
+    def test_merge_slashes(self) -> None:
+        assert kongconf.merge_slashes("/open311/v2//requests///1.json") == "/open311/v2/requests/1.json"
+
+    def test_plugins_of_the_most_specific_scope(self) -> None:
+        doc = document(
+            route("r", "/a", plugins=[{"name": "cors", "instance_name": "route-cors"}]), route("s", "/b")
+        )
+        doc["services"][0]["plugins"] = [{"name": "cors", "instance_name": "service-cors"}]
+        doc["plugins"] = [
+            {"name": "cors", "instance_name": "global-cors"},
+            {"name": "rate-limiting", "instance_name": "global-rl", "config": {"minute": 1}},
+            {"name": "prometheus", "instance_name": "off", "enabled": False},
+            {"name": "request-size-limiting", "instance_name": "top-level-on-s", "route": "s"},
+        ]
+        config = kongconf.parse(doc)
+        by_route = {name: config.plugins_of(config.match("GET", path).route)  # type: ignore[union-attr]
+                    for name, path in (("r", "/a"), ("s", "/b"))}  # fmt: skip
+        assert {k: v.instance_name for k, v in by_route["r"].items()} == {
+            "cors": "route-cors",
+            "rate-limiting": "global-rl",
+        }
+        assert {k: v.instance_name for k, v in by_route["s"].items()} == {
+            "cors": "service-cors", "rate-limiting": "global-rl", "request-size-limiting": "top-level-on-s"
+        }  # fmt: skip
+        assert {k: v.instance_name for k, v in config.plugins_of(None).items()} == {
+            "cors": "global-cors", "rate-limiting": "global-rl"
+        }  # fmt: skip
+
     def test_top_level_route_naming_its_service(self) -> None:
         doc = document()
         doc["routes"] = [{**route("top", "/t"), "service": "svc-a"}]
@@ -94,7 +144,7 @@ class TestRefused:
         [
             ({"hosts": ["api.example"]}, "'hosts' is not supported"),
             ({"headers": {"x": ["y"]}}, "'headers' is not supported"),
-            ({"paths": ["~/a/[0-9]+$"]}, "regex paths are not supported"),
+            ({"paths": ["~/a/[0-9+$"]}, "does not compile"),
             ({"paths": []}, "needs at least one path"),
             ({"protocols": ["grpc"]}, "only http/https"),
         ],

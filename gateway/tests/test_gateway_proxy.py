@@ -5,6 +5,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -99,10 +100,12 @@ class TestUpstreamFailures:
         assert body["instance"] == "/complaints/v1/slow"
 
     async def test_upstream_not_taking_the_upload_is_a_504(
-        self, gateway_client: GatewayClientFactory
+        self, gateway_client: GatewayClientFactory, roomy_kong_yml: Path
     ) -> None:
-        client = await gateway_client(WRITE_TIMEOUT=0.2)
-        response = await client.post("/complaints/v1/slow", content=chunks(64 * 1024 * 1024))
+        client = await gateway_client(WRITE_TIMEOUT=0.2, KONG_CONFIG=roomy_kong_yml)
+        response = await client.post(
+            "/complaints/v1/complaints/7/photos/slow", content=chunks(64 * 1024 * 1024)
+        )
         assert response.status_code == 504
 
 
@@ -163,14 +166,14 @@ async def chunks(total: int, size: int = 64 * 1024) -> AsyncIterator[bytes]:
 class TestStreaming:
     async def test_an_upload_of_a_few_megabytes_passes_intact(self, client: httpx.AsyncClient) -> None:
         body = b"".join([chunk async for chunk in chunks(5 * 1024 * 1024)])
-        response = await client.post("/complaints/v1/photos", content=chunks(len(body)))
+        response = await client.post("/complaints/v1/complaints/7/photos", content=chunks(len(body)))
         echo = response.json()
         assert (echo["body_size"], echo["body_sha256"]) == (len(body), hashlib.sha256(body).hexdigest())
         assert seen(echo, "transfer-encoding") == ["chunked"]
 
     async def test_content_length_is_kept(self, client: httpx.AsyncClient) -> None:
         body = b"x" * 3_000_000
-        echo = (await client.put("/permits/v1/documents/1", content=body)).json()
+        echo = (await client.put("/permits/v1/applications/1/documents", content=body)).json()
         assert (echo["body_size"], seen(echo, "content-length")) == (len(body), [str(len(body))])
 
     async def test_the_upload_is_streamed_not_buffered(
@@ -183,7 +186,9 @@ class TestStreaming:
             await asyncio.wait_for(handshake.first_chunk.wait(), timeout=5)  # deadlocks if buffered
             yield b"second chunk"
 
-        echo = (await client.post("/complaints/v1/photos", content=waits_for_the_upstream())).json()
+        echo = (
+            await client.post("/complaints/v1/complaints/7/photos", content=waits_for_the_upstream())
+        ).json()
         assert echo["body_size"] == len(b"first chunk;second chunk")
 
     async def test_a_streamed_response_passes_intact(self, client: httpx.AsyncClient) -> None:

@@ -11,7 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from siantar_shared.settings import repo_root
 
-# src/siantar_gateway/config.py -> gateway/kong.yml, wherever the process was started from
+# src/siantar_gateway/config.py -> gateway/kong.yml, wherever the process was started from. That is the base file
+# (production limits); `make run` and the end-to-end tests load their renders, deploy/kong/kong.{dev,test}.yml.
 DEFAULT_KONG_CONFIG = Path(__file__).resolve().parents[2] / "kong.yml"
 
 
@@ -50,6 +51,7 @@ class GatewaySettings(BaseSettings):
     WRITE_TIMEOUT: float | None = Field(default=None, gt=0)
     HEALTH_TIMEOUT: float = Field(default=2.0, gt=0, description="per upstream, for GET /healthz")
     POOL_SIZE: int = Field(default=256, ge=1, description="connections kept per upstream service")
+    OPENAPI_TTL: float = Field(default=10.0, ge=0, description="seconds the merged /openapi.json is kept")
 
     @field_validator("UPSTREAM")
     @classmethod

@@ -1,12 +1,14 @@
 """kong.yml as typed dataclasses: loading, the checks Kong makes that the deck JSON schema misses, and routing.
 
-Routing follows Kong's traditional router for the subset we use: prefix paths only (a plain string prefix, so
-`/permits` also matches `/permitsx`, as in Kong), an optional method filter, and among matching routes the one
-with more match categories (paths + methods), then the longest prefix. `strip_path` is honoured with Kong's
-`path_handling: v0` joining. What the development gateway cannot enforce (regex paths, hosts, headers, ...)
-is refused at load time rather than silently ignored.
+Routing follows Kong's `traditional_compatible` router for the subset we use: prefix paths (a plain string
+prefix, so `/permits` also matches `/permitsx`, as in Kong) and regex paths (`~/...`, anchored at the start of
+the path), an optional method filter; among matching routes the one with more match categories (paths +
+methods) wins, then a regex path over a prefix one (regexes by `regex_priority`), then the longest prefix.
+`strip_path` is honoured with Kong's `path_handling: v0` joining. What the development gateway cannot enforce
+(hosts, headers, ...) is refused at load time rather than silently ignored.
 """
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +61,7 @@ class Route:
     paths: tuple[str, ...]
     methods: frozenset[str] | None
     strip_path: bool
+    regex_priority: int = 0
 
     @property
     def categories(self) -> int:
@@ -69,7 +72,7 @@ class Route:
 @dataclass(frozen=True, slots=True)
 class Match:
     route: Route
-    prefix: str
+    prefix: str  # the part of the request path the route's path matched
 
     @property
     def service(self) -> Service:
@@ -95,6 +98,20 @@ class Plugin:
     scope: str  # "global", "service:<name>" or "route:<name>"
     config: Mapping[str, Any]
     enabled: bool = True
+    instance_name: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """How messages name this plugin: `rate-limiting (rate-login, route:identity-login)`."""
+        return f"{self.name} ({self.instance_name + ', ' if self.instance_name else ''}{self.scope})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    path: str
+    regex: "re.Pattern[str] | None"
+    route: Route
 
 
 @dataclass(frozen=True)
@@ -102,22 +119,61 @@ class KongConfig:
     services: tuple[Service, ...]
     routes: tuple[Route, ...]
     plugins: tuple[Plugin, ...] = ()
-    _table: tuple[tuple[str, Route], ...] = field(init=False, repr=False, compare=False)
+    _table: tuple[_Entry, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        pairs = [(path, route) for route in self.routes for path in route.paths]
-        pairs.sort(key=lambda pair: (pair[1].categories, len(pair[0])), reverse=True)
-        object.__setattr__(self, "_table", tuple(pairs))
+        entries = [
+            _Entry(path, re.compile(path[1:]) if path.startswith("~") else None, route)
+            for route in self.routes
+            for path in route.paths
+        ]
+        entries.sort(key=_priority, reverse=True)
+        object.__setattr__(self, "_table", tuple(entries))
 
     def match(self, method: str, path: str) -> Match | None:
         """The route Kong would pick for `method` and the (normalised) request `path`, if any."""
-        for prefix, route in self._table:
-            if path.startswith(prefix) and (route.methods is None or method in route.methods):
-                return Match(route, prefix)
+        for entry in self._table:
+            route = entry.route
+            if route.methods is not None and method not in route.methods:
+                continue
+            if entry.regex is None:
+                if path.startswith(entry.path):
+                    return Match(route, entry.path)
+            elif found := entry.regex.match(path):
+                return Match(route, found.group(0))
         return None
+
+    def plugins_of(self, route: Route | None) -> dict[str, Plugin]:
+        """The enabled plugin instance Kong runs per plugin name: the route's, else the service's, else global."""
+        chosen: dict[str, Plugin] = {}
+        scopes = (
+            ["global"]
+            if route is None
+            else ["global", f"service:{route.service.name}", f"route:{route.name}"]
+        )
+        for scope in scopes:
+            for plugin in self.plugins:
+                if plugin.scope == scope and plugin.enabled:
+                    chosen[plugin.name] = plugin
+        return chosen
 
     def service(self, name: str) -> Service:
         return next(service for service in self.services if service.name == name)
+
+
+def _priority(entry: _Entry) -> tuple[int, int, int, int]:
+    # traditional_compatible: match categories, then regex over prefix, then regex_priority or prefix length
+    regex = entry.regex is not None
+    route = entry.route
+    return (route.categories, regex, route.regex_priority if regex else 0, 0 if regex else len(entry.path))
+
+
+def merge_slashes(path: str) -> str:
+    """`/open311/v2//requests.json` -> `/open311/v2/requests.json` (Open311 clients are known to send these)."""
+    return _SLASHES.sub("/", path)
+
+
+_SLASHES = re.compile(r"/{2,}")
 
 
 def normalize_path(path: str) -> str:
@@ -166,6 +222,29 @@ def lint(document: Any) -> list[str]:
     problems += _lint_unique("route", [item.get("name") for _, item in iter_routes(document)])
     for _, route in iter_routes(document):
         problems += _lint_route(route)
+    problems += _lint_plugins(document)
+    return problems
+
+
+def _lint_plugins(document: Document) -> list[str]:
+    """Plugin entries: a name, a known scope, one instance per name and scope, unique instance names."""
+    services = {item.get("name") for item in _list(document, "services")}
+    routes = {item.get("name") for _, item in iter_routes(document)}
+    problems, seen = [], set()
+    for scope, item in iter_plugins(document):
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            problems.append(f"plugin in {scope}: needs a name")
+            continue
+        kind, _, target = scope.partition(":")
+        if (kind == "route" and target not in routes) or (kind == "service" and target not in services):
+            problems.append(f"plugin {name!r} names {kind} {target!r}, which does not exist")
+        if (name, scope) in seen:
+            problems.append(f"plugin {name!r} is configured twice on {scope}")
+        seen.add((name, scope))
+    problems += _lint_unique(
+        "plugin instance", [item.get("instance_name") for _, item in iter_plugins(document)]
+    )
     return problems
 
 
@@ -206,8 +285,12 @@ def unsupported(document: Document) -> list[str]:
         problems += [
             f"route {name!r}: {key!r} is not supported" for key in UNSUPPORTED_ROUTE_FIELDS if key in route
         ]
-        if any(str(path).startswith("~") for path in route.get("paths") or []):
-            problems.append(f"route {name!r}: regex paths are not supported")
+        for path in route.get("paths") or []:
+            if str(path).startswith("~"):
+                try:
+                    re.compile(str(path)[1:])
+                except re.error as exc:
+                    problems.append(f"route {name!r}: regex path {path!r} does not compile: {exc}")
         if not route.get("paths"):
             problems.append(f"route {name!r}: needs at least one path")
         if owner is None:
@@ -272,13 +355,35 @@ def _route(item: Mapping[str, Any], service: Service) -> Route:
         paths=tuple(item["paths"]),
         methods=frozenset(m.upper() for m in methods) if methods else None,
         strip_path=item.get("strip_path", True),  # Kong's default: true
+        regex_priority=int(item.get("regex_priority", 0)),
     )
 
 
+def iter_plugins(document: Document) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every plugin entry with its scope: nested under a service or route, or top level (global unless it
+    names a `route:` or `service:`, as Kong reads it)."""
+    for item in _list(document, "plugins"):
+        route, service = _reference(item.get("route")), _reference(item.get("service"))
+        yield (f"route:{route}" if route else f"service:{service}" if service else "global"), item
+    for service_item in _list(document, "services"):
+        for item in _list(service_item, "plugins"):
+            yield f"service:{service_item.get('name')}", item
+    for _, route_item in iter_routes(document):
+        for item in _list(route_item, "plugins"):
+            yield f"route:{route_item.get('name')}", item
+
+
+def _reference(value: Any) -> Any:
+    return value.get("name") if isinstance(value, Mapping) else value
+
+
 def _plugins(document: Document) -> Iterator[Plugin]:
-    scoped: list[tuple[str, Mapping[str, Any]]] = [("global", document)]
-    scoped += [(f"service:{s.get('name')}", s) for s in _list(document, "services")]
-    scoped += [(f"route:{r.get('name')}", r) for _, r in iter_routes(document)]
-    for scope, container in scoped:
-        for item in _list(container, "plugins"):
-            yield Plugin(item["name"], scope, item.get("config") or {}, item.get("enabled", True))
+    for scope, item in iter_plugins(document):
+        yield Plugin(
+            item["name"],
+            scope,
+            item.get("config") or {},
+            item.get("enabled", True),
+            item.get("instance_name"),
+            tuple(item.get("tags") or ()),
+        )

@@ -4,7 +4,8 @@ One long-lived `aiohttp.ClientSession` per kong.yml service, chosen by measureme
 connections an httpx proxy kept about 2% of the direct throughput, an aiohttp one 24-34%). Bodies stream both ways with
 back-pressure; nothing is buffered whole. Hop-by-hop headers are dropped, `X-Forwarded-*` are set as Kong sets
 them (the client address is appended to `X-Forwarded-For`; proto, host and port are overwritten), `Host` is the
-upstream's (Kong's `preserve_host: false`) and `X-Request-ID` carries the id the gateway settled on.
+upstream's (Kong's `preserve_host: false`) and the correlation-id plugin's header (`X-Request-ID`) carries the id
+the gateway settled on.
 """
 
 import asyncio
@@ -29,10 +30,13 @@ HOP_BY_HOP = frozenset(
 )  # fmt: skip
 # set by the gateway itself (or by the client library, for host)
 _REQUEST_OWN = frozenset(
-    {b"host", b"expect", b"x-request-id", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host",
-     b"x-forwarded-port", b"x-real-ip"}
+    {b"host", b"expect", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-port",
+     b"x-real-ip"}
 )  # fmt: skip
-_RESPONSE_OWN = frozenset({b"date", b"x-request-id"})  # the ASGI server and the request-id layer add these
+_RESPONSE_OWN = frozenset({b"date"})  # the ASGI server adds it
+RequestId = (
+    tuple[bytes, str, str] | None
+)  # (lower-case header name, header name, value), or no correlation-id
 _PATH_SAFE = "/:@!$&'()*+,;=~"
 UPSTREAM_IDLE_SECONDS = 4.0
 
@@ -48,6 +52,10 @@ class UpstreamError(Exception):
 
 class ClientDisconnected(Exception):
     """The client went away while its request body was being forwarded."""
+
+
+class BodyTooLarge(Exception):
+    """A body sent without Content-Length grew past request-size-limiting's limit while being forwarded."""
 
 
 class Upstream:
@@ -102,7 +110,9 @@ class Upstream:
                 )
         except TimeoutError as exc:  # aiohttp's connect/read timeouts are TimeoutErrors too
             raise UpstreamError(self.service.name, timeout=True) from exc
-        except (aiohttp.ClientError, OSError) as exc:
+        except (aiohttp.ClientError, OSError, BodyTooLarge, ClientDisconnected) as exc:
+            if body is not None and body.too_large:
+                raise BodyTooLarge from exc
             if body is not None and body.client_gone:
                 raise ClientDisconnected from exc
             raise UpstreamError(self.service.name, timeout=False) from exc
@@ -125,14 +135,19 @@ class Upstream:
 
 
 class RequestBody:
-    """The client's body as an async iterator, with Kong's write timeout between two writes upstream."""
+    """The client's body as an async iterator, with Kong's write timeout between two writes upstream.
 
-    def __init__(self, receive: Receive) -> None:
+    `limit` (bytes) is request-size-limiting's for a body sent without Content-Length: the body still streams, and
+    the upload is broken off (413) as soon as it grows past the limit."""
+
+    def __init__(self, receive: Receive, limit: int | None = None) -> None:
         self.receive = receive
+        self.limit = limit
         self.client_gone = False
+        self.too_large = False
 
     async def chunks(self, deadline: asyncio.Timeout, write_timeout: float) -> AsyncIterator[bytes]:
-        loop, more = asyncio.get_running_loop(), True
+        loop, more, size = asyncio.get_running_loop(), True, 0
         while more:
             message = await self.receive()
             if message["type"] == "http.disconnect":
@@ -140,6 +155,10 @@ class RequestBody:
                 raise ClientDisconnected
             more = message.get("more_body", False)
             if chunk := message.get("body", b""):
+                size += len(chunk)
+                if self.limit is not None and size > self.limit:
+                    self.too_large = True
+                    raise BodyTooLarge
                 _reschedule(deadline, loop.time() + write_timeout)  # armed while the upstream takes the chunk
                 yield chunk
                 _reschedule(deadline, None)  # a slow client is not the upstream's fault
@@ -169,10 +188,12 @@ def upstream_target(match: Match, scope: Scope, path: str) -> str:
     return f"{target}?{query.decode('latin-1')}" if query else target
 
 
-def upstream_headers(scope: Scope, request_id: str) -> list[tuple[str, str]]:
-    """The client's end-to-end headers plus X-Request-ID, X-Forwarded-* and X-Real-IP."""
+def upstream_headers(scope: Scope, request_id: RequestId) -> list[tuple[str, str]]:
+    """The client's end-to-end headers plus the request id, X-Forwarded-* and X-Real-IP."""
     headers, forwarded_for, host = [], [], ""
     dropped = HOP_BY_HOP | _REQUEST_OWN | _connection_tokens(scope["headers"])
+    if request_id is not None:
+        dropped |= {request_id[0]}
     for name, value in scope["headers"]:
         if name == b"x-forwarded-for":
             forwarded_for.append(value.decode("latin-1"))
@@ -183,12 +204,14 @@ def upstream_headers(scope: Scope, request_id: str) -> list[tuple[str, str]]:
     return headers + _forwarded(scope, request_id, forwarded_for, host)
 
 
-def _forwarded(scope: Scope, request_id: str, forwarded_for: list[str], host: str) -> list[tuple[str, str]]:
+def _forwarded(
+    scope: Scope, request_id: RequestId, forwarded_for: list[str], host: str
+) -> list[tuple[str, str]]:
     client_ip = scope["client"][0] if scope.get("client") else ""
     scheme = scope.get("scheme", "http")
     server_host, server_port = scope.get("server") or ("", None)
-    headers = [
-        ("X-Request-ID", request_id),
+    headers: list[tuple[str, str]] = [] if request_id is None else [(request_id[1], request_id[2])]
+    headers += [
         ("X-Forwarded-For", ", ".join([*forwarded_for, client_ip] if client_ip else forwarded_for)),
         ("X-Forwarded-Proto", scheme),
         ("X-Forwarded-Host", host or str(server_host)),
@@ -198,9 +221,12 @@ def _forwarded(scope: Scope, request_id: str, forwarded_for: list[str], host: st
     return [(name, value) for name, value in headers if value]
 
 
-def response_headers(raw: tuple[tuple[bytes, bytes], ...]) -> list[tuple[bytes, bytes]]:
+def response_headers(
+    raw: tuple[tuple[bytes, bytes], ...], own: frozenset[bytes] = frozenset()
+) -> list[tuple[bytes, bytes]]:
+    """The upstream's answer headers minus hop-by-hop ones and those the gateway sets itself (`own`)."""
     lowered = [(name.lower(), value) for name, value in raw]
-    dropped = HOP_BY_HOP | _RESPONSE_OWN | _connection_tokens(lowered)
+    dropped = HOP_BY_HOP | _RESPONSE_OWN | own | _connection_tokens(lowered)
     return [(name, value) for name, value in lowered if name not in dropped]
 
 
@@ -213,14 +239,14 @@ def _connection_tokens(headers: Any) -> frozenset[bytes]:
 
 
 async def forward(upstream: Upstream, match: Match, scope: Scope, receive: Receive, send: Send, *, path: str,
-                  request_id: str) -> int:  # fmt: skip
+                  request_id: RequestId, body: RequestBody | None,
+                  own: frozenset[bytes] = frozenset()) -> int:  # fmt: skip
     """Proxy one request; raise UpstreamError before the response has started, or return its status."""
-    body = RequestBody(receive) if has_body(scope) else None
     headers = upstream_headers(scope, request_id)
     response = await upstream.open(scope["method"], upstream_target(match, scope, path), headers, body)
     try:
         start = {"type": "http.response.start", "status": response.status}
-        await send({**start, "headers": response_headers(response.raw_headers)})
+        await send({**start, "headers": response_headers(response.raw_headers, own)})
         await _stream_response(response, send, upstream.service.name)
     finally:
         response.release()
