@@ -4,7 +4,9 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from fastapi import FastAPI, Request
 
 from siantar_permits.payment.callback import (
     SIGNATURE_HEADER,
@@ -13,7 +15,7 @@ from siantar_permits.payment.callback import (
     sign_bank_callback,
     verify_bank_signature,
 )
-from siantar_shared.errors import AppError
+from siantar_shared.errors import AppError, install_error_handlers
 
 SECRET = b"bank-shared-secret-0123456789abcdef"
 BODY = b'{"payment_reference":"BSU-2026-000123","billing_code":"820260000123","amount":1500000}'
@@ -149,3 +151,41 @@ def test_compare_is_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("siantar_permits.payment.callback.hmac.compare_digest", spy)
     verify()
     assert len(calls) == 1
+
+
+async def test_refusal_is_a_bilingual_problem_json() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/callback")
+    async def callback(request: Request) -> dict[str, str]:
+        verify_bank_signature(
+            SECRET,
+            await request.body(),
+            request.headers.get(TIMESTAMP_HEADER),
+            request.headers.get(SIGNATURE_HEADER),
+            now=NOW,
+            tolerance_seconds=300,
+        )
+        return {"status": "accepted"}
+
+    signature = sign_bank_callback(SECRET, BODY, TS)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        good = await client.post(
+            "/callback", content=BODY, headers={TIMESTAMP_HEADER: TS, SIGNATURE_HEADER: signature}
+        )
+        assert good.status_code == 200
+        tampered = BODY.replace(b"1500000", b"1500001")
+        for language, title in (("id", "Tanda tangan bank tidak sah"), ("en", "Bank signature is not valid")):
+            response = await client.post(
+                "/callback",
+                content=tampered,
+                headers={TIMESTAMP_HEADER: TS, SIGNATURE_HEADER: signature, "Accept-Language": language},
+            )
+            assert response.status_code == 401
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["www-authenticate"].startswith("HMAC-SHA256")
+            problem = response.json()
+            assert problem["title"] == title
+            assert problem["type"].endswith("/bank-signature-invalid")
+            assert SECRET.decode() not in response.text
