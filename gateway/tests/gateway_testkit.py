@@ -20,10 +20,36 @@ class Handshake:
 
     def __init__(self) -> None:
         self.first_chunk = asyncio.Event()
+        self.openapi_fetches = 0
+
+
+def openapi_document(service: str) -> dict[str, object]:
+    """A small OpenAPI document per service: `Problem` differs between services, `Page` is the same in all."""
+    prefix = service.removeprefix("svc-")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"{prefix} API", "version": "1.0"},
+        "paths": {
+            f"/{prefix}/v1/things": {
+                "get": {"responses": {"400": {"content": {"application/problem+json": {
+                    "schema": {"$ref": "#/components/schemas/Problem"}}}}}}
+            }
+        },
+        "components": {"schemas": {
+            "Problem": {"type": "object", "title": f"{prefix} problem"},
+            "Page": {"type": "object", "properties": {"next_cursor": {"type": "string"}}},
+        }},
+        "tags": [{"name": prefix}],
+    }  # fmt: skip
 
 
 def upstream_app(name: str, handshake: Handshake) -> web.Application:
     async def echo(request: web.Request) -> web.StreamResponse:
+        if request.path.endswith("/v1/openapi.json"):
+            handshake.openapi_fetches += 1
+            return web.json_response(openapi_document(name))
+        if request.path.endswith("/framed"):
+            return web.json_response({}, headers={"X-Frame-Options": "SAMEORIGIN"})
         if request.path.endswith("/slow"):
             await asyncio.sleep(SLOW_SECONDS)
         if request.path.endswith("/stream-response"):
