@@ -35,10 +35,26 @@ def drop_empty_revisions(context_: Any, revision: Any, directives: list[Migratio
             directives[:] = []
 
 
+UNMODELLED = "unmodelled"
+
+
+def include_modelled(metadata: MetaData) -> Callable[[str | None, str, dict[str, Any]], bool]:
+    """Alembic's `include_name` hook: skip database objects a service declares in `metadata.info["unmodelled"]`
+    (names of objects its migrations create that no model can describe, such as an SQLite FTS5 virtual table
+    and its shadow tables, or an expression index built on one dialect only)."""
+    unmodelled = metadata.info.get(UNMODELLED, frozenset())
+
+    def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+        return name not in unmodelled
+
+    return include_name
+
+
 def configure_options(connection: Connection, metadata: MetaData) -> dict[str, Any]:
     return {
         "connection": connection,
         "target_metadata": metadata,
+        "include_name": include_modelled(metadata),
         "compare_type": True,
         "render_as_batch": connection.dialect.name == "sqlite",
         "render_item": render_item,

@@ -1,5 +1,6 @@
 """Import hub: every ORM model of svc-complaints, so that Alembic and the mappers see all of them."""
 
+from siantar_complaints.browse import models as browse_models  # indexes and search objects of the lists
 from siantar_complaints.category.models import Category, CategoryChange, CategoryGroup
 from siantar_complaints.complaint.models import (
     Complaint,
@@ -41,5 +42,6 @@ __all__ = [
     "RoutingRuleChange",
     "SlaClass",
     "TrackingCounter",
+    "browse_models",
     "platform",
 ]

@@ -8,13 +8,18 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from siantar_shared.migrations import render_item
+from siantar_shared.migrations import include_modelled, render_item
 
 
 def pending_changes(engine_connection: Connection, metadata: MetaData) -> list[Any]:
     context = MigrationContext.configure(
         engine_connection,
-        opts={"compare_type": True, "render_item": render_item, "target_metadata": metadata},
+        opts={
+            "compare_type": True,
+            "render_item": render_item,
+            "target_metadata": metadata,
+            "include_name": include_modelled(metadata),
+        },
     )
     return list(compare_metadata(context, metadata))
 

@@ -1,0 +1,195 @@
+"""Lists of complaints: the OPD queue, the caller's own, the public list with search. Every statement starts
+from `visibility.visible_to(principal)` (or `only_public()` for published lists): no list ever shows a complaint
+its caller could not open one by one."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from siantar_complaints.browse import search
+from siantar_complaints.browse.exceptions import EmptySearch, NoAgency
+from siantar_complaints.browse.schemas import (
+    Assignee,
+    ComplaintPage,
+    ComplaintSummary,
+    Location,
+    SlaRisk,
+)
+from siantar_complaints.complaint import visibility
+from siantar_complaints.complaint.models import Complaint
+from siantar_complaints.complaint.states import Status
+from siantar_complaints.models import Holiday
+from siantar_shared.auth import Principal
+from siantar_shared.calendar import load_calendar
+from siantar_shared.errors import Forbidden
+from siantar_shared.i18n import Text
+from siantar_shared.pagination import CursorParams, SortKey, paginate
+
+NEWEST_FIRST = (
+    SortKey(Complaint.created_at.expression, descending=True),
+    SortKey(Complaint.id.expression, descending=True),
+)
+AT_RISK_WORKING_DAYS = 1  # as sla.clock: a running clock due within a working day is at risk
+
+
+@dataclass(frozen=True, slots=True)
+class PublicFilters:
+    status: list[Status] = field(default_factory=list)
+    category: str | None = None
+    kelurahan: str | None = None
+    kecamatan: str | None = None
+    since: datetime | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilters:
+    status: list[Status] = field(default_factory=list)
+    category: str | None = None
+    kelurahan: str | None = None
+    assignee: Assignee | UUID | None = None
+    sla: SlaRisk | None = None
+    opd: str | None = None
+
+
+def summary(complaint: Complaint, principal: Principal | None) -> ComplaintSummary:
+    """A list row, cut for `principal`: the reporter only when their identity is shown to the caller, the
+    assignee only to staff working the complaint."""
+    location = (
+        Location(lat=complaint.latitude, long=complaint.longitude)
+        if complaint.latitude is not None and complaint.longitude is not None
+        else None
+    )
+    internal = visibility.shows_internal(principal, complaint)
+    return ComplaintSummary(
+        id=complaint.id,
+        tracking_number=complaint.tracking_number,
+        title=complaint.title,
+        description=complaint.description,
+        category_code=complaint.category_code,
+        type=complaint.type,
+        status=Status(complaint.status),
+        opd_code=complaint.opd_code,
+        kelurahan_code=complaint.kelurahan_code,
+        kecamatan_code=complaint.kecamatan_code,
+        address_text=complaint.address_text,
+        location=location,
+        report_visibility=complaint.report_visibility,
+        identity_visibility=complaint.identity_visibility,
+        reporter_id=visibility.reporter_shown(principal, complaint),
+        assigned_officer_id=complaint.assigned_officer_id if internal else None,
+        sla_stage=complaint.sla_stage,
+        sla_due_at=complaint.sla_due_at,
+        sla_paused=complaint.sla_paused,
+        follower_count=complaint.follower_count,
+        photo_count=complaint.photo_count,
+        created_at=complaint.created_at,
+        last_activity_at=complaint.last_activity_at,
+    )
+
+
+async def _page(
+    session: AsyncSession,
+    statement: Select[Complaint],
+    params: CursorParams,
+    principal: Principal | None,
+) -> ComplaintPage:
+    rows, cursor = await paginate(session, statement, params, NEWEST_FIRST)
+    return ComplaintPage(items=[summary(row, principal) for row in rows], next_cursor=cursor)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def list_public(
+    session: AsyncSession, principal: Principal | None, params: CursorParams, filters: PublicFilters
+) -> ComplaintPage:
+    """Public complaints, newest first, filtered and optionally searched (all words, as prefixes)."""
+    clauses: list[ColumnElement[bool]] = [visibility.only_public()]
+    if filters.status:
+        clauses.append(Complaint.status.in_([s.value for s in filters.status]))
+    if filters.category is not None:
+        clauses.append(Complaint.category_code == filters.category)
+    if filters.kelurahan is not None:
+        clauses.append(Complaint.kelurahan_code == filters.kelurahan)
+    if filters.kecamatan is not None:
+        clauses.append(Complaint.kecamatan_code == filters.kecamatan)
+    if filters.since is not None:
+        clauses.append(Complaint.created_at >= filters.since)
+    if filters.q is not None:
+        words = search.terms(filters.q)
+        if not words:
+            raise EmptySearch(Text("Isi `q` dengan huruf atau angka", "Give `q` some letters or digits"))
+        clauses.append(search.matches(_dialect(session), words))
+    return await _page(session, select(Complaint).where(and_(*clauses)), params, principal)
+
+
+async def list_mine(
+    session: AsyncSession, principal: Principal, params: CursorParams, status: list[Status]
+) -> ComplaintPage:
+    """The caller's own complaints (restricted ones included), newest first. A service token reports nothing
+    of its own (its subject is a client, never a reporter)."""
+    if principal.is_service:
+        raise Forbidden(Text("Token layanan tidak memiliki pengaduan", "A service token has no complaints"))
+    statement = select(Complaint).where(
+        visibility.visible_to(principal), Complaint.reporter_id == principal.subject
+    )
+    if status:
+        statement = statement.where(Complaint.status.in_([s.value for s in status]))
+    return await _page(session, statement, params, principal)
+
+
+def queue_opd(principal: Principal, requested: str | None) -> str | None:
+    """The OPD whose queue is read: the officer's own (another is refused), or any for the desk (None: all)."""
+    if visibility.sees_everything(principal):
+        return requested
+    own = visibility.opd_of(principal)
+    if own is None:
+        raise NoAgency()
+    if requested is not None and requested != own:
+        raise Forbidden(
+            Text("Anda hanya dapat membaca antrean OPD Anda", "You may only read your own OPD's queue")
+        )
+    return own
+
+
+async def queue(
+    session: AsyncSession, principal: Principal, params: CursorParams, filters: QueueFilters, *, now: datetime
+) -> ComplaintPage:
+    """An OPD's complaints, newest first, for its officers and supervisors (or the desk, any OPD)."""
+    opd = queue_opd(principal, filters.opd)
+    clauses: list[ColumnElement[bool]] = [visibility.visible_to(principal)]
+    if opd is not None:
+        clauses.append(Complaint.opd_code == opd)
+    if filters.status:
+        clauses.append(Complaint.status.in_([s.value for s in filters.status]))
+    if filters.category is not None:
+        clauses.append(Complaint.category_code == filters.category)
+    if filters.kelurahan is not None:
+        clauses.append(Complaint.kelurahan_code == filters.kelurahan)
+    if filters.assignee is not None:
+        clauses.append(_assignee(filters.assignee, principal))
+    if filters.sla is not None:
+        clauses.append(await _sla_risk(session, filters.sla, now))
+    return await _page(session, select(Complaint).where(and_(*clauses)), params, principal)
+
+
+def _assignee(assignee: Assignee | UUID, principal: Principal) -> ColumnElement[bool]:
+    if assignee == Assignee.none:
+        return Complaint.assigned_officer_id.is_(None)
+    officer = principal.subject if assignee == Assignee.me else assignee
+    return Complaint.assigned_officer_id == officer
+
+
+async def _sla_risk(session: AsyncSession, risk: SlaRisk, now: datetime) -> ColumnElement[bool]:
+    """Running (not paused) clocks past due, or due within `AT_RISK_WORKING_DAYS` working days."""
+    running = and_(Complaint.sla_stage.is_not(None), Complaint.sla_paused.is_(False))
+    if risk == SlaRisk.breached:
+        return and_(running, Complaint.sla_due_at < now)
+    calendar = await load_calendar(session, Holiday)
+    horizon = calendar.add_working_days(now, AT_RISK_WORKING_DAYS)
+    return and_(running, Complaint.sla_due_at >= now, Complaint.sla_due_at <= horizon)
