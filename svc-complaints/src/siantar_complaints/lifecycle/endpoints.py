@@ -1,5 +1,202 @@
-"""Transitions, timeline, follow and rating endpoints under /complaints/v1/complaints/{id}/..."""
+"""Transitions under /complaints/v1/complaints/{id}/actions/..., one endpoint per action (the table is in
+transitions.py). Every one needs `If-Match: "v<version>"` and answers the complaint's new state with its ETag.
 
-from fastapi import APIRouter
+Errors: 401 without a token; 404 when the caller may not see the complaint; 403 when they see it but play no
+part allowed to do this; 428 without If-Match, 412 when stale (also when another change wins the race); 409
+from a state the action does not start from; 422 for a bad body."""
+
+from functools import lru_cache
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+
+from siantar_complaints.complaint import visibility
+from siantar_complaints.complaint.models import Complaint
+from siantar_complaints.identity.dependencies import AgencyDirectoryDep
+from siantar_complaints.lifecycle import effects, schemas, service, timeline_endpoints
+from siantar_complaints.lifecycle.config import LifecycleSettings
+from siantar_complaints.lifecycle.transitions import TRANSITIONS, Action
+from siantar_shared.auth import AnyPrincipal, Principal
+from siantar_shared.conditional import WRITE_RESPONSES, IfMatch, json_response, version_tag
+from siantar_shared.db import SessionDep
 
 router = APIRouter(tags=["lifecycle"])
+ACTIONS = "/complaints/{complaint_id}/actions"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> LifecycleSettings:
+    return LifecycleSettings()
+
+
+SettingsDep = Annotated[LifecycleSettings, Depends(get_settings)]
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_RESPONSES,
+    403: {"description": "You see the complaint but may not do this"},
+    404: {"description": "No such complaint, or not visible to you"},
+    409: {"description": "Not possible from the complaint's current state"},
+}
+
+
+def present(complaint: Complaint, principal: Principal | None) -> schemas.LifecycleState:
+    internal = visibility.shows_internal(principal, complaint)
+    return schemas.LifecycleState(
+        id=complaint.id,
+        tracking_number=complaint.tracking_number,
+        status=complaint.status,
+        status_reason=complaint.status_reason,
+        version=complaint.version,
+        opd_code=complaint.opd_code,
+        assigned_officer_id=complaint.assigned_officer_id if internal else None,
+        duplicate_of_id=complaint.duplicate_of_id,
+        redirected_to=complaint.redirected_to,
+        reopen_count=complaint.reopen_count,
+        follower_count=complaint.follower_count,
+        rating=complaint.rating,
+        last_activity_at=complaint.last_activity_at,
+        sla=schemas.SlaSummary(
+            stage=complaint.sla_stage, due_at=complaint.sla_due_at, paused=complaint.sla_paused
+        ),
+    )
+
+
+def answer(complaint: Complaint, principal: Principal) -> Response:
+    return json_response(present(complaint, principal), etag=version_tag(complaint.version))
+
+
+def _doc(action: Action) -> dict[str, Any]:
+    t = TRANSITIONS[action]
+    to = t.target.value if t.target else "(unchanged)"
+    description = f"From {', '.join(sorted(t.sources))} to {to}; by: {', '.join(sorted(t.parties))}. Checks: {t.checks}."
+    return {
+        "response_model": schemas.LifecycleState,
+        "responses": RESPONSES,
+        "summary": action.value.replace("-", " ").capitalize(),
+        "description": description,
+    }
+
+
+@router.post(f"{ACTIONS}/verify", **_doc(Action.verify))
+async def verify(
+    complaint_id: UUID, body: schemas.NoteBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.verify, principal, if_match, settings)
+    effects.verify(change, body)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/reject", **_doc(Action.reject))
+async def reject(
+    complaint_id: UUID, body: schemas.ReasonBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.reject, principal, if_match, settings)
+    effects.reject(change, body)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/mark-duplicate", **_doc(Action.mark_duplicate))
+async def mark_duplicate(
+    complaint_id: UUID, body: schemas.DuplicateBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.mark_duplicate, principal, if_match, settings)
+    await effects.mark_duplicate(change, body)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/disposition", **_doc(Action.disposition))
+async def disposition(
+    complaint_id: UUID, body: schemas.DispositionBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, agencies: AgencyDirectoryDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.disposition, principal, if_match, settings)
+    await effects.disposition(change, body, agencies)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/assign", **_doc(Action.assign))
+async def assign(
+    complaint_id: UUID, body: schemas.AssignBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.assign, principal, if_match, settings)
+    effects.assign(change, body, reassign=False)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/reassign", **_doc(Action.reassign))
+async def reassign(
+    complaint_id: UUID, body: schemas.AssignBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.reassign, principal, if_match, settings)
+    effects.assign(change, body, reassign=True)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/start", **_doc(Action.start))
+async def start(
+    complaint_id: UUID, body: schemas.NoteBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.start, principal, if_match, settings)
+    effects.start(change, body)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/request-information", **_doc(Action.request_information))
+async def request_information(
+    complaint_id: UUID, body: schemas.QuestionBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(
+        session, complaint_id, Action.request_information, principal, if_match, settings
+    )
+    effects.request_information(change, body)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/resolve", **_doc(Action.resolve))
+async def resolve(
+    complaint_id: UUID, body: schemas.ResolveBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.resolve, principal, if_match, settings)
+    await effects.resolve(change, body)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/redirect", **_doc(Action.redirect))
+async def redirect(
+    complaint_id: UUID, body: schemas.RedirectBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.redirect, principal, if_match, settings)
+    effects.redirect(change, body)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/close", **_doc(Action.close))
+async def close(
+    complaint_id: UUID, body: schemas.NoteBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.close, principal, if_match, settings)
+    effects.close(change, body)
+    return answer(await service.commit_change(change), principal)
+
+
+@router.post(f"{ACTIONS}/reopen", **_doc(Action.reopen))
+async def reopen(
+    complaint_id: UUID, body: schemas.ReopenBody, principal: AnyPrincipal, session: SessionDep,
+    settings: SettingsDep, if_match: IfMatch = None,
+) -> Response:  # fmt: skip
+    change = await service.begin(session, complaint_id, Action.reopen, principal, if_match, settings)
+    await effects.reopen(change, body.reason)
+    return answer(await service.commit_change(change), principal)
+
+
+router.include_router(timeline_endpoints.router)
