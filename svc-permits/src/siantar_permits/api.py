@@ -6,6 +6,7 @@ from siantar_permits.application import endpoints as application
 from siantar_permits.fee import endpoints as fee
 from siantar_permits.permit import endpoints as permit
 from siantar_permits.permit_type import endpoints as permit_type
+from siantar_permits.publication import endpoints as publication
 
 router = APIRouter()
 
@@ -29,3 +30,4 @@ router.include_router(permit_type.router)
 router.include_router(application.router)
 router.include_router(fee.router)
 router.include_router(permit.router)
+router.include_router(publication.router)

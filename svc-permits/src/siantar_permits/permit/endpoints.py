@@ -3,7 +3,8 @@
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from siantar_permits.application.models import Application
@@ -12,9 +13,15 @@ from siantar_permits.config import Settings
 from siantar_permits.dependencies import SignerDep
 from siantar_permits.permit import service
 from siantar_permits.permit_type import service as type_service
+from siantar_permits.verification.page import (
+    CONTENT_SECURITY_POLICY,
+    VerificationView,
+    mask_name,
+    render_verification_html,
+)
 from siantar_shared.calendar import WIB
 from siantar_shared.db import SessionDep, utcnow
-from siantar_shared.errors import NotFound
+from siantar_shared.errors import NotFound, request_language
 from siantar_shared.i18n import Text
 
 router = APIRouter(tags=["verification"])
@@ -34,10 +41,6 @@ class Verification(BaseModel):
     status: str = Field(description="valid, expired or revoked")
     signature_valid: bool
     verified_at: datetime
-
-
-def mask(name: str) -> str:
-    return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
 
 
 async def view(session: SessionDep, signer: SignerDep, settings: Settings, code: str) -> Verification:
@@ -62,7 +65,7 @@ async def view(session: SessionDep, signer: SignerDep, settings: Settings, code:
         type=permit.type_code,
         type_name_id=definition.name.id,
         type_name_en=definition.name.en,
-        holder_name_masked=mask(str(permit.signed_fields.get("holder", ""))),
+        holder_name_masked=mask_name(str(permit.signed_fields.get("holder", ""))),
         issuer=settings.ISSUER_NAME,
         issued_at=permit.issued_at,
         valid_from=permit.valid_from,
@@ -73,13 +76,54 @@ async def view(session: SessionDep, signer: SignerDep, settings: Settings, code:
     )
 
 
+STATUS_TEXT = {
+    "valid": ("Izin berlaku", "Permit valid"),
+    "expired": ("Izin sudah habis masa berlakunya", "Permit expired"),
+    "revoked": ("Izin telah dicabut", "Permit revoked"),
+}
+
+
+def wants_html(request: Request) -> bool:
+    """A browser (a phone scanning the QR) asks for text/html before JSON."""
+    accept = request.headers.get("accept", "")
+    html, json_ = accept.find("text/html"), accept.find("application/json")
+    return html >= 0 and (json_ < 0 or html < json_)
+
+
 @router.get(
     "/verify/{code}",
     response_model=Verification,
     summary="Verify a permit (public, from its QR code)",
-    responses={404: {"description": "Unknown code"}},
+    responses={
+        200: {"content": {"text/html": {"example": "<!doctype html>..."}}},
+        404: {"description": "Unknown code"},
+    },
 )
-async def verify(code: CodePath, session: SessionDep, signer: SignerDep, request: Request) -> Verification:
+async def verify(code: CodePath, session: SessionDep, signer: SignerDep, request: Request) -> Response:
     """Public: the permit's number, type, masked holder name, issuer, validity, status (a revoked or
-    expired permit says so) and whether its signature checks. No personal data."""
-    return await view(session, signer, request.state.settings, code)
+    expired permit says so) and whether its signature checks. No personal data. A browser gets the HTML
+    page (`Accept: text/html`, in Bahasa Indonesia or English per `Accept-Language`), a client JSON."""
+    result = await view(session, signer, request.state.settings, code)
+    headers = {"Cache-Control": "no-store", "Vary": "Accept, Accept-Language"}
+    if not wants_html(request):
+        return Response(result.model_dump_json(), media_type="application/json", headers=headers)
+    text_id, text_en = STATUS_TEXT[result.status]
+    page = VerificationView(
+        number=result.number,
+        type_name_id=result.type_name_id,
+        type_name_en=result.type_name_en,
+        holder_name_masked=result.holder_name_masked,
+        issuer_name=result.issuer,
+        valid_from=result.valid_from,
+        valid_until=result.valid_until,
+        status=result.status,  # type: ignore[arg-type]
+        status_text_id=text_id,
+        status_text_en=text_en,
+        signature_valid=result.signature_valid,
+        issued_at=result.issued_at,
+        verified_at=result.verified_at,
+    )
+    language = request_language(request)
+    html = render_verification_html(page, lang=language)
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return HTMLResponse(html, headers=headers)
