@@ -18,6 +18,7 @@ from siantar_complaints.identity.services import IdentityServices
 from siantar_complaints.main import create_app
 from siantar_shared.http import make_client
 from siantar_shared.service_token import ServiceTokenSource
+from siantar_shared.storage import LocalStorage
 from siantar_shared.testing.tokens import TestKeys
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -52,11 +53,25 @@ async def identity_services(identity: FakeIdentity) -> AsyncIterator[IdentitySer
 
 
 @pytest.fixture
+def storage(tmp_path: Path) -> LocalStorage:
+    return LocalStorage(tmp_path / "uploads")
+
+
+@pytest.fixture
 def app_state(
-    app_state: dict[str, Any], agency_directory: AgencyDirectory, identity_services: IdentityServices
+    app_state: dict[str, Any],
+    agency_directory: AgencyDirectory,
+    identity_services: IdentityServices,
+    storage: LocalStorage,
 ) -> dict[str, Any]:
-    """The plugin's state (engine, sessions on the test's connection, test JWKS) plus identity's parts."""
-    return {**app_state, "agency_directory": agency_directory, "identity_services": identity_services}
+    """The plugin's state (engine, sessions on the test's connection, test JWKS) plus identity's parts and
+    local file storage in the test's own folder."""
+    return {
+        **app_state,
+        "agency_directory": agency_directory,
+        "identity_services": identity_services,
+        "storage": storage,
+    }
 
 
 @pytest.fixture

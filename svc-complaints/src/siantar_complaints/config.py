@@ -14,3 +14,11 @@ class Settings(ServiceSettings):
     PORT: int = Field(default=8002, ge=1, le=65535)
     # largest photo accepted, in bytes (JPEG, PNG or WebP, checked by content)
     PHOTO_MAX_BYTES: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # largest number of photos on one complaint (uploaded one per request)
+    PHOTOS_PER_COMPLAINT: int = Field(default=5, ge=1, le=20)
+    # tracking numbers: "<prefix>-<year>-<6 digits>", from a locked counter per year
+    TRACKING_PREFIX: str = Field(default="SIANTAR", pattern=r"^[A-Z][A-Z0-9]{1,11}$")
+    # suggested duplicates at submission: open public complaints of the same category this close and this recent
+    DUPLICATE_RADIUS_M: float = Field(default=100.0, gt=0, le=110.0)  # the grid's neighbourhood covers 110 m
+    DUPLICATE_WINDOW_DAYS: int = Field(default=30, ge=1)
+    DUPLICATE_LIMIT: int = Field(default=5, ge=0, le=20)

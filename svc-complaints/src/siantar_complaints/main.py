@@ -13,6 +13,7 @@ from siantar_complaints.identity.services import open_identity_services
 from siantar_complaints.models import platform
 from siantar_complaints.open311 import endpoints as open311
 from siantar_shared.app import create_service_app
+from siantar_shared.storage import build_storage
 
 DESCRIPTION = "Complaints (pengaduan, aspirasi, permintaan informasi) with a LAPOR!-aligned lifecycle, working-day SLAs and routing to the responsible OPD."
 
@@ -26,7 +27,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             open_agency_directory(settings) as agency_directory,
             open_identity_services(settings) as identity_services,
         ):
-            yield {"agency_directory": agency_directory, "identity_services": identity_services}
+            yield {
+                "agency_directory": agency_directory,
+                "identity_services": identity_services,
+                "storage": build_storage(settings),
+            }
 
     return create_service_app(
         settings,

@@ -1,0 +1,69 @@
+"""Suggested duplicates: open public complaints of the same category within `DUPLICATE_RADIUS_M` of a point,
+submitted in the last `DUPLICATE_WINDOW_DAYS` days, nearest first. Served by the (category, grid cell, created)
+index: the 3 x 3 cells around the point, then exact distances."""
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from siantar_complaints.complaint import geo
+from siantar_complaints.complaint.models import Complaint
+from siantar_complaints.complaint.schemas import DuplicateSuggestion
+from siantar_complaints.complaint.states import OPEN_STATES, Status
+from siantar_complaints.complaint.visibility import only_public
+
+CANDIDATE_CAP = 200  # nearest of at most this many recent candidates in the 9 cells
+
+SUGGESTABLE = sorted({*OPEN_STATES, Status.resolved})
+
+
+async def suggest(
+    session: AsyncSession,
+    *,
+    category_code: str,
+    latitude: float,
+    longitude: float,
+    now: datetime,
+    radius_m: float,
+    window_days: int,
+    limit: int,
+    exclude: UUID | None = None,
+) -> list[DuplicateSuggestion]:
+    if limit == 0:
+        return []
+    statement = (
+        select(Complaint)
+        .where(
+            Complaint.category_code == category_code,
+            Complaint.geo_cell.in_(geo.neighbourhood(latitude, longitude)),
+            Complaint.created_at >= now - timedelta(days=window_days),
+            Complaint.status.in_([s.value for s in SUGGESTABLE]),
+            only_public(),
+        )
+        .order_by(Complaint.created_at.desc())
+        .limit(CANDIDATE_CAP)
+    )
+    if exclude is not None:
+        statement = statement.where(Complaint.id != exclude)
+    near: list[tuple[float, Complaint]] = []
+    for candidate in await session.scalars(statement):
+        if candidate.latitude is None or candidate.longitude is None:
+            continue
+        distance = geo.distance_m(latitude, longitude, candidate.latitude, candidate.longitude)
+        if distance <= radius_m:
+            near.append((distance, candidate))
+    near.sort(key=lambda pair: pair[0])
+    return [
+        DuplicateSuggestion(
+            id=c.id,
+            tracking_number=c.tracking_number,
+            title=c.title,
+            status=c.status,
+            distance_m=round(d, 1),
+            created_at=c.created_at,
+            follower_count=c.follower_count,
+        )
+        for d, c in near[:limit]
+    ]

@@ -1,0 +1,99 @@
+"""Photos of complaints: checked by content (JPEG, PNG, WebP), at most PHOTO_MAX_BYTES, EXIF and its GPS stripped,
+a thumbnail made, off the event loop; stored through the storage interface (local files or S3). One photo per
+request, so that an upload over a bad mobile network is retried alone."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from siantar_complaints.complaint.exceptions import TooManyPhotos
+from siantar_complaints.complaint.models import Complaint, ComplaintPhoto
+from siantar_complaints.photo import images
+from siantar_shared.i18n import Text
+from siantar_shared.storage import Storage
+from siantar_shared.threads import run_cpu_bound
+
+THUMBNAIL_TYPE = images.THUMBNAIL_FORMAT.media_type
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPhoto:
+    """A checked photo, stripped of metadata, with its thumbnail: ready to store."""
+
+    data: bytes
+    thumbnail: bytes
+    info: images.ImageInfo
+    sha256: str
+
+
+def _prepare(data: bytes, max_bytes: int) -> PreparedPhoto:
+    info = images.inspect_image(data, max_bytes=max_bytes)
+    clean = images.strip_metadata(data, info.format)
+    thumbnail = images.make_thumbnail(clean)
+    return PreparedPhoto(clean, thumbnail, info, hashlib.sha256(clean).hexdigest())
+
+
+async def prepare(data: bytes, *, max_bytes: int) -> PreparedPhoto:
+    """Check and clean `data` in a worker thread (422/413 problems for what is refused)."""
+    return await run_cpu_bound(_prepare, data, max_bytes)
+
+
+async def attach(
+    session: AsyncSession,
+    storage: Storage,
+    complaint: Complaint,
+    photo: PreparedPhoto,
+    *,
+    uploaded_by: UUID | None,
+    limit: int,
+    now: datetime,
+    update_id: UUID | None = None,
+) -> ComplaintPhoto:
+    """Store the photo and add it to the complaint, within the limit (counted under the complaint's row lock:
+    the UPDATE of photo_count is conditional on the count being below the limit)."""
+    counted = await session.execute(
+        update(Complaint)
+        .where(Complaint.id == complaint.id, Complaint.photo_count < limit)
+        .values(photo_count=Complaint.photo_count + 1)
+        .returning(Complaint.photo_count)
+        .execution_options(synchronize_session=False)
+    )
+    if counted.scalar_one_or_none() is None:
+        raise TooManyPhotos(
+            Text(f"Paling banyak {limit} foto per pengaduan", f"At most {limit} photos per complaint")
+        )
+    photo_id = uuid4()
+    extension = photo.info.format.value
+    key = f"complaints/{complaint.id}/{photo_id}.{extension}"
+    thumbnail_key = f"complaints/{complaint.id}/{photo_id}.thumb.webp"
+    await storage.put(key, photo.data, photo.info.media_type)
+    await storage.put(thumbnail_key, photo.thumbnail, THUMBNAIL_TYPE)
+    record = ComplaintPhoto(
+        id=photo_id,
+        complaint_id=complaint.id,
+        update_id=update_id,
+        storage_key=key,
+        thumbnail_key=thumbnail_key,
+        content_type=photo.info.media_type,
+        width=photo.info.width,
+        height=photo.info.height,
+        size_bytes=len(photo.data),
+        sha256=photo.sha256,
+        uploaded_by_id=uploaded_by,
+        created_at=now,
+    )
+    session.add(record)
+    await session.flush()
+    await session.refresh(complaint, attribute_names=["photo_count", "version"])
+    return record
+
+
+async def count(session: AsyncSession, complaint_id: UUID) -> int:
+    total = await session.scalar(
+        select(func.count()).select_from(ComplaintPhoto).where(ComplaintPhoto.complaint_id == complaint_id)
+    )
+    return int(total or 0)

@@ -1,0 +1,247 @@
+"""Submitting a complaint through HTTP: who may, what is checked, what the answer says, and what is recorded."""
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from factories import MARIHAT, SUKARAJA, create_complaint, create_rule, events, seed_catalogue
+from fakes_identity import FakeIdentity
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from siantar_complaints.complaint.models import Complaint, ComplaintUpdate
+from siantar_complaints.models import Holiday
+from siantar_shared.calendar import seed_holidays
+from siantar_shared.testing.tokens import TestKeys
+
+COMPLAINTS = "/complaints/v1/complaints"
+BALAI_KOTA = {"lat": 2.9595, "long": 99.0687}
+
+
+def body(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": "Lampu jalan mati di Jl. Sutomo",
+        "description": "Lampu jalan di depan Gereja HKBP Jl. Sutomo mati sejak tiga hari, jalan gelap di malam hari.",
+        "category": "lampu-jalan",
+        "answers": {"masalah": "mati"},
+        "location": BALAI_KOTA,
+        "kelurahan": SUKARAJA,
+        "address": "Jl. Sutomo No. 12",
+        "channel": "app",
+    }
+    data.update(overrides)
+    return data
+
+
+def bearer(test_keys: TestKeys, **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {test_keys.mint(**claims)}"}
+
+
+@pytest.fixture
+async def catalogue(session: AsyncSession) -> None:
+    await seed_catalogue(session)
+    await seed_holidays(session, Holiday)
+
+
+@pytest.fixture
+def citizen_id() -> UUID:
+    return uuid4()
+
+
+@pytest.fixture
+def citizen(test_keys: TestKeys, citizen_id: UUID) -> dict[str, str]:
+    return bearer(test_keys, subject=citizen_id, roles=["citizen"])
+
+
+async def submit(client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any) -> httpx.Response:
+    return await client.post(COMPLAINTS, json=body(**overrides), headers=headers)
+
+
+@pytest.mark.usefixtures("catalogue")
+class TestCitizenSubmits:
+    async def test_the_answer_names_number_opd_reason_and_due_date(
+        self, client: httpx.AsyncClient, citizen: dict[str, str], citizen_id: UUID, session: AsyncSession
+    ) -> None:
+        response = await submit(client, citizen)
+        assert response.status_code == 201, response.text
+        created = response.json()
+        assert created["tracking_number"].startswith("SIANTAR-")
+        assert created["status"] == "submitted"
+        assert created["routing"]["opd_code"]
+        assert created["routing"]["basis"] == "category_default"
+        assert created["routing"]["reason"]["id"]
+        assert created["routing"]["reason"]["en"]
+        assert created["sla"]["stage"] == "verify"
+        assert created["sla"]["due_at"] is not None
+        assert created["reporter_id"] == str(citizen_id)
+        assert created["kecamatan"]["code"] == MARIHAT
+        assert created["suggested_duplicates"] == []
+        assert response.headers["location"] == f"{COMPLAINTS}/{created['id']}"
+        assert response.headers["etag"] == f'"v{created["version"]}"'
+        timeline = (await session.scalars(select(ComplaintUpdate))).all()
+        assert [(u.to_status, u.actor_id, u.actor_role) for u in timeline] == [
+            ("submitted", citizen_id, "citizen")
+        ]
+        submitted = await events(session, "id.go.pematangsiantar.complaints.complaint.submitted")
+        assert len(submitted) == 1
+        assert "reporter" not in str(submitted[0].data)
+
+    async def test_a_kecamatan_rule_routes_and_is_named(
+        self, client: httpx.AsyncClient, citizen: dict[str, str], session: AsyncSession
+    ) -> None:
+        rule = await create_rule(
+            session, category="lampu-jalan", kecamatan=MARIHAT, opd_code="KEC-SIANTAR-MARIHAT"
+        )
+        created = (await submit(client, citizen)).json()
+        assert created["routing"]["opd_code"] == "KEC-SIANTAR-MARIHAT"
+        assert created["routing"]["basis"] == "kecamatan_override"
+        assert created["routing"]["rule_id"] is None  # staff only
+        assert str(rule.id) not in str(created)
+
+    async def test_numbers_follow_each_other(
+        self, client: httpx.AsyncClient, citizen: dict[str, str]
+    ) -> None:
+        numbers = [(await submit(client, citizen)).json()["tracking_number"] for _ in range(3)]
+        sequence = [int(n.rsplit("-", 1)[1]) for n in numbers]
+        assert sequence == [sequence[0], sequence[0] + 1, sequence[0] + 2]
+
+    async def test_a_retry_with_the_same_idempotency_key_files_one_complaint(
+        self, client: httpx.AsyncClient, citizen: dict[str, str], session: AsyncSession
+    ) -> None:
+        headers = {**citizen, "Idempotency-Key": "4b1f6a52-retry-1"}
+        first = await submit(client, headers)
+        again = await submit(client, headers)
+        assert first.status_code == again.status_code == 201
+        assert first.json()["id"] == again.json()["id"]
+        assert await session.scalar(select(func.count()).select_from(Complaint)) == 1
+
+    async def test_nearby_open_complaints_of_the_category_are_suggested(
+        self, client: httpx.AsyncClient, citizen: dict[str, str], session: AsyncSession
+    ) -> None:
+        near = await create_complaint(
+            session, latitude=2.9600, longitude=99.0690, title="Lampu mati dekat gereja"
+        )
+        await create_complaint(session, latitude=2.9700, longitude=99.0690)  # 1 km away
+        await create_complaint(session, latitude=2.9596, longitude=99.0687, report_visibility="restricted")
+        await create_complaint(session, latitude=2.9596, longitude=99.0687, status="closed")
+        await create_complaint(session, latitude=2.9596, longitude=99.0687, category_code="sampah")
+        suggested = (await submit(client, citizen)).json()["suggested_duplicates"]
+        assert [s["id"] for s in suggested] == [str(near.id)]
+        assert 0 < suggested[0]["distance_m"] <= 100
+
+    async def test_an_anonymous_report_hides_the_reporter_from_officers(
+        self, client: httpx.AsyncClient, citizen: dict[str, str], test_keys: TestKeys
+    ) -> None:
+        created = (await submit(client, citizen, identity_visibility="hidden")).json()
+        assert created["reporter_id"] is not None  # the reporter sees themselves
+        officer = bearer(test_keys, roles=["officer"], agency=created["routing"]["opd_code"])
+        seen = (await client.get(f"{COMPLAINTS}/{created['id']}", headers=officer)).json()
+        assert seen["reporter_id"] is None
+        verifier = bearer(test_keys, roles=["verifier"], agency="DISKOMINFO")
+        assert (await client.get(f"{COMPLAINTS}/{created['id']}", headers=verifier)).json()["reporter_id"]
+        anonymous = (await client.get(f"{COMPLAINTS}/{created['id']}")).json()
+        assert anonymous["reporter_id"] is None
+
+
+@pytest.mark.usefixtures("catalogue")
+class TestBadInput:
+    @pytest.mark.parametrize(
+        ("overrides", "needle"),
+        [
+            ({"description": "Lampu <script>alert(1)</script> mati sejak kemarin malam"}, "HTML"),
+            ({"description": "Lampu jalan mati <b>sudah lama</b> sekali"}, "HTML"),
+            ({"description": "x" * 4001}, "#/description"),
+            ({"location": {"lat": 3.5952, "long": 98.6722}}, "Pematangsiantar"),  # Medan
+            ({"category": "tidak-ada"}, "tidak-ada"),
+            ({"kelurahan": "12.71.01.1001"}, "kelurahan"),
+            ({"location": None, "address": None}, "lokasi"),
+            ({"answers": {"masalah": "mati", "apa": "ini"}}, "apa"),
+            ({"answers": {"masalah": "meledak"}}, "masalah"),
+        ],
+    )
+    async def test_is_refused_with_a_problem_and_nothing_is_written(
+        self,
+        client: httpx.AsyncClient,
+        citizen: dict[str, str],
+        session: AsyncSession,
+        overrides: dict[str, Any],
+        needle: str,
+    ) -> None:
+        response = await submit(client, citizen, **overrides)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert needle.lower() in response.text.lower()
+        assert await session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+    async def test_required_answers_are_required(
+        self, client: httpx.AsyncClient, citizen: dict[str, str], session: AsyncSession
+    ) -> None:
+        category = (await client.get("/complaints/v1/categories")).json()["items"]
+        with_required = next(
+            c for c in category if any(a["required"] and a["variable"] for a in c["attributes"])
+        )
+        response = await submit(client, citizen, category=with_required["code"], answers={})
+        assert response.status_code == 422
+        assert "wajib" in response.json()["detail"] or "must" in response.json()["detail"]
+
+    async def test_anonymous_visitors_cannot_submit(self, client: httpx.AsyncClient) -> None:
+        assert (await client.post(COMPLAINTS, json=body())).status_code == 401
+
+
+@pytest.mark.usefixtures("catalogue")
+class TestOnBehalf:
+    async def test_an_officer_at_a_counter_registers_a_guest(
+        self, client: httpx.AsyncClient, test_keys: TestKeys, identity: FakeIdentity
+    ) -> None:
+        officer = bearer(test_keys, roles=["officer"], agency="DPMPTSP")
+        guest = {"name": "Rina Simanjuntak", "phone": "0812-3456-7890"}
+        response = await submit(client, officer, channel="counter", reporter=guest)
+        assert response.status_code == 201, response.text
+        assert next(iter(identity.guests.values()))["name"] == "Rina Simanjuntak"
+        subject = next(iter(identity.guests))
+        assert response.json()["reporter_id"] is None or response.json()["reporter_id"] == subject
+        assert "0812" not in response.text
+        assert "Rina" not in response.text
+
+    async def test_an_api_client_needs_the_write_scope_and_a_reporter(
+        self, client: httpx.AsyncClient, test_keys: TestKeys
+    ) -> None:
+        guest = {"name": "Budi", "email": "budi@example.id"}
+        no_scope = bearer(test_keys, roles=[], scopes=["complaints:read"], client_id="partner-app")
+        assert (await submit(client, no_scope, reporter=guest)).status_code == 403
+        with_scope = bearer(test_keys, roles=[], scopes=["complaints:write"], client_id="partner-app")
+        assert (await submit(client, with_scope)).status_code == 403  # nobody named
+        assert (await submit(client, with_scope, channel="counter", reporter=guest)).status_code == 403
+        assert (await submit(client, with_scope, channel="whatsapp", reporter=guest)).status_code == 201
+
+    async def test_a_citizen_cannot_report_as_someone_else(
+        self, client: httpx.AsyncClient, citizen: dict[str, str]
+    ) -> None:
+        assert (await submit(client, citizen, reporter_id=str(uuid4()))).status_code == 403
+        assert (await submit(client, citizen, channel="counter")).status_code == 403
+
+
+@pytest.mark.usefixtures("catalogue")
+class TestReading:
+    async def test_a_restricted_complaint_is_a_404_for_anyone_but_its_reporter_and_staff(
+        self, client: httpx.AsyncClient, citizen: dict[str, str], test_keys: TestKeys
+    ) -> None:
+        created = (await submit(client, citizen, report_visibility="restricted")).json()
+        url = f"{COMPLAINTS}/{created['id']}"
+        by_number = f"{COMPLAINTS}/by-number/{created['tracking_number']}"
+        other_citizen = bearer(test_keys, roles=["citizen"])
+        other_opd = bearer(test_keys, roles=["officer"], agency="DINKES")
+        own_opd = bearer(test_keys, roles=["officer"], agency=created["routing"]["opd_code"])
+        for headers in ({}, other_citizen, other_opd):
+            assert (await client.get(url, headers=headers)).status_code == 404
+            assert (await client.get(by_number, headers=headers)).status_code == 404
+        for headers in (citizen, own_opd):
+            assert (await client.get(url, headers=headers)).status_code == 200
+
+    async def test_etag_gives_304(self, client: httpx.AsyncClient, citizen: dict[str, str]) -> None:
+        created = (await submit(client, citizen)).json()
+        url = f"{COMPLAINTS}/{created['id']}"
+        first = await client.get(url)
+        assert first.status_code == 200
+        assert (await client.get(url, headers={"If-None-Match": first.headers["etag"]})).status_code == 304
