@@ -14,6 +14,7 @@ from gateway_testkit import CLIENT_ADDRESS, GatewayClientFactory, Handshake
 
 from siantar_gateway.config import GatewaySettings
 from siantar_gateway.main import create_app
+from siantar_shared.requestid import request_id_var
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -229,3 +230,22 @@ class TestLogging:
         [record] = [r for r in caplog.records if r.name == "siantar_gateway.access"]
         assert (record.path, record.status, record.route) == ("/complaints/v1/x", 200, "complaints")  # type: ignore[attr-defined]
         assert "secret-key" not in str(record.__dict__)
+
+
+async def test_access_log_line_carries_the_request_id(client: httpx.AsyncClient,
+                                                      caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    captured: list[str | None] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(request_id_var.get())  # what the JSON formatter reads for the line
+
+    handler = Capture()
+    logging.getLogger("siantar_gateway.access").addHandler(handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="siantar_gateway"):
+            response = await client.get("/complaints/v1/x", headers={"X-Request-ID": "log-me-42"})
+    finally:
+        logging.getLogger("siantar_gateway.access").removeHandler(handler)
+    assert response.headers["x-request-id"] == "log-me-42"
+    assert captured == ["log-me-42"]

@@ -125,18 +125,21 @@ class Gateway:
                 status = await self._own(scope, send, path, _wrap(send, chain, request_id, []))
             else:
                 status = await self._dispatch(scope, receive, send, path, match, chain, request_id)
+            route = match.route.name if match else ("<own>" if own else "<unmatched>")
+            self._record(method, route, status, scope["path"], time.perf_counter() - started)
         finally:
-            request_id_var.reset(token)
-        route = match.route.name if match else ("<own>" if own else "<unmatched>")
-        elapsed = time.perf_counter() - started
-        self.metrics.requests.labels(method if method in _METHODS else "OTHER", route, str(status)).inc()
-        self.metrics.latency.labels(method if method in _METHODS else "OTHER", route).observe(elapsed)
+            request_id_var.reset(token)  # after the access log line, which carries the id
+
+    def _record(self, method: str, route: str, status: int, path: str, elapsed: float) -> None:
+        label = method if method in _METHODS else "OTHER"
+        self.metrics.requests.labels(label, route, str(status)).inc()
+        self.metrics.latency.labels(label, route).observe(elapsed)
         if self.settings.ACCESS_LOG:
             access_logger.info(
                 "request",
                 extra={
                     "method": method,
-                    "path": scope["path"],  # never the query string: it may carry an api key
+                    "path": path,  # never the query string: it may carry an api key
                     "status": status,
                     "route": None if route.startswith("<") else route,
                     "duration_ms": round(elapsed * 1000, 1),
