@@ -4,7 +4,6 @@ pod security, secrets by reference only, CronJobs and Jobs, database connections
 PDB + Service per Deployment, pinned images in prod, the Secret keys each service's Settings need, kong.yml.
 Each rule is a function returning problems; mutated copies prove that each one can fail."""
 
-import asyncio
 import base64
 import copy
 import importlib
@@ -20,7 +19,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from deploy_testkit import ROOT, SERVICE_DIRS, kong_upstream_hosts, read_yaml, service_name
+from deploy_testkit import ROOT, SERVICE_DIRS, kong_upstream_hosts, service_name
 from pydantic import SecretStr
 
 from siantar_shared.db import make_engine
@@ -37,7 +36,8 @@ RESERVED = "siantar.go.id/postgres-reserved-connections"
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|SECRET_KEY|ACCESS_KEY|_KEY|_KEYS|PEPPER|TOKEN|DATABASE_URL)$")
 NOT_SECRET = re.compile(r"(PUBLIC_KEYS?)$")
 URL_PASSWORD = re.compile(r"://[^/@:\s]+:[^@\s]+@")
-KONG_SOURCES = {env: ROOT / "deploy" / "kong" / f"kong.{env}.yml" for env in OVERLAYS}
+KONG_DIR = ROOT / "deploy" / "kong"
+KONG_SOURCES = {env: KONG_DIR / f"kong.{env}.yml" for env in OVERLAYS}
 POD_KINDS = ("Deployment", "Job", "CronJob")
 
 pytestmark = pytest.mark.skipif(
@@ -372,6 +372,8 @@ def coverage_problems(docs: list[Doc]) -> list[str]:
             h["spec"]["scaleTargetRef"]["name"] == name for h in objects(docs, "HorizontalPodAutoscaler")
         ):
             problems.append(f"{name}: no HorizontalPodAutoscaler")
+        elif "replicas" in deployment["spec"]:
+            problems.append(f"{name}: has an HPA, so no replicas (applying would scale it down)")
         policies = objects(docs, "NetworkPolicy")
         if not any(selects(n["spec"]["podSelector"].get("matchLabels", {}), labels) for n in policies):
             problems.append(f"{name}: no NetworkPolicy limits who reaches its pods")
@@ -453,9 +455,8 @@ def test_prod_and_dev_differ_where_they_should() -> None:
     assert named(prod, "Service", "kong-proxy")["spec"]["externalTrafficPolicy"] == "Local"
     assert named(dev, "Service", "kong-proxy")["spec"]["type"] == "ClusterIP"
     for folder in SERVICE_DIRS:
-        assert named(prod, "Deployment", folder)["spec"]["replicas"] >= 2
         assert named(prod, "HorizontalPodAutoscaler", folder)["spec"]["minReplicas"] >= 2
-        assert named(dev, "Deployment", folder)["spec"]["replicas"] == 1
+        assert named(dev, "HorizontalPodAutoscaler", folder)["spec"]["minReplicas"] == 1
         assert config_data(prod, named(prod, "Deployment", folder))["ENV"] == "production"
 
 
@@ -538,33 +539,50 @@ def test_overlay_settings_start_the_service(
     assert settings.is_production is (overlay == "prod")
     assert settings.DATABASE_URL.startswith("postgresql+asyncpg://")
     assert (settings.HOST, settings.PORT) == ("0.0.0.0", 8000)  # noqa: S104 - inside the pod
+    if overlay == "prod":
+        # no development default left in a URL (public links, issuer, identity): each names a real host
+        local = {
+            name: value
+            for name, value in settings.model_dump().items()
+            if name not in ("HOST", "FORWARDED_ALLOW_IPS")
+            and isinstance(value, str)
+            and re.search(r"//(localhost|127\.0\.0\.1)\b", value)
+        }
+        assert local == {}, "set these in deploy/k8s/overlays/prod/<service>/config.env"
 
 
-def job_leases(svc: str) -> dict[str, timedelta]:
-    """The jobs a service's runner knows, with their leases (as `python -m siantar_<svc> jobs` lists them)."""
+LEASE_LINE = re.compile(
+    r"^(?P<name>\S+)\tlease (?:(?P<days>\d+) days?, )?(?P<h>\d+):(?P<m>\d\d):(?P<s>\d\d)$"
+)
+
+
+def job_leases(svc: str, capsys: pytest.CaptureFixture[str]) -> dict[str, timedelta]:
+    """The jobs a service knows, with their leases: its own `python -m siantar_<svc> jobs`, run in-process
+    (development settings, SQLite under a temporary folder; listing opens no connection)."""
     module = importlib.import_module(f"siantar_{svc}.__main__")
-    settings = settings_class(svc)(_env_file=None)
-
-    async def collect() -> dict[str, timedelta]:
-        if svc == "identity":
-            from siantar_identity.jobs import open_identity_runner
-
-            factory = open_identity_runner(settings)
-        else:
-            from siantar_shared.jobs import open_job_runner
-
-            factory = open_job_runner(settings, module.platform)
-        async with factory as runner:
-            return {name: job.lease for name, job in runner.jobs.items()}
-
-    return asyncio.run(collect())
+    capsys.readouterr()
+    assert module.main(["jobs"]) == 0
+    leases = {}
+    for line in capsys.readouterr().out.splitlines():
+        match = LEASE_LINE.match(line)
+        assert match, f"unexpected line from `jobs`: {line!r}"
+        leases[match["name"]] = timedelta(
+            days=int(match["days"] or 0),
+            hours=int(match["h"]),
+            minutes=int(match["m"]),
+            seconds=int(match["s"]),
+        )
+    return leases
 
 
 @pytest.mark.parametrize("folder", SERVICE_DIRS)
 @pytest.mark.usefixtures("clean_environment")
-def test_one_cronjob_per_registered_job_within_its_lease(folder: str) -> None:
+def test_one_cronjob_per_registered_job_within_its_lease(
+    folder: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENV", "development")
     svc = service_name(folder)
-    leases = job_leases(svc)
+    leases = job_leases(svc, capsys)
     docs = render(K8S / "overlays" / "prod")
     scheduled = {}
     for cron in [c for c in objects(docs, "CronJob") if service_of(c) == svc]:
@@ -608,40 +626,73 @@ def kong_source(overlay: str) -> Path:
     return source if source.is_file() else ROOT / "gateway" / "kong.yml"
 
 
-def test_kong_copy_is_up_to_date(overlay: str) -> None:
-    copy_ = K8S / "overlays" / overlay / "kong" / "kong.yml"
-    source = kong_source(overlay)
-    assert copy_.read_bytes() == source.read_bytes(), (
-        f"{copy_.relative_to(ROOT)} differs from {source.relative_to(ROOT)}: run sh deploy/k8s/sync-kong-config.sh"
-    )
+def kong_copies() -> dict[Path, Path]:
+    """Copy in deploy/k8s -> its source (sh deploy/k8s/sync-kong-config.sh makes them)."""
+    copies = {K8S / "overlays" / env / "kong" / "kong.yml": kong_source(env) for env in OVERLAYS}
+    copies[K8S / "base" / "kong" / "kong.conf"] = KONG_DIR / "kong.conf"
+    for template in sorted((KONG_DIR / "errors").iterdir()):
+        copies[K8S / "base" / "kong" / "errors" / template.name] = template
+    return copies
 
 
-def test_kong_is_dbless_on_its_configmap(docs: list[Doc], overlay: str) -> None:
-    kong = named(docs, "Deployment", "kong")
-    spec = pod_spec(kong)
+def test_kong_copies_are_up_to_date() -> None:
+    stale = [
+        f"{copy_.relative_to(ROOT)} differs from {source.relative_to(ROOT)}"
+        for copy_, source in kong_copies().items()
+        if not copy_.is_file() or copy_.read_bytes() != source.read_bytes()
+    ]
+    assert stale == [], "run sh deploy/k8s/sync-kong-config.sh"
+    templates = {path.name for path in (K8S / "base" / "kong" / "errors").iterdir()}
+    assert templates == {path.name for path in (KONG_DIR / "errors").iterdir()}
+
+
+def kong_conf(text: str) -> dict[str, str]:
+    """kong.conf's `key = value` lines (comments and blank lines dropped)."""
+    settings = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" in line:
+            key, value = line.split("=", 1)
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+def mounted_files(docs: list[Doc], spec: Doc, container: Doc) -> dict[str, str]:
+    """Path in the container -> content, for every ConfigMap volume the container mounts."""
+    files = {}
+    for mount in container["volumeMounts"]:
+        volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
+        if "configMap" not in volume:
+            continue
+        data = named(docs, "ConfigMap", volume["configMap"]["name"])["data"]
+        items = volume["configMap"].get("items") or [{"key": key, "path": key} for key in data]
+        for item in items:
+            files[f"{mount['mountPath'].rstrip('/')}/{item['path']}"] = data[item["key"]]
+    return files
+
+
+def test_kong_is_dbless_on_its_configmaps(docs: list[Doc], overlay: str) -> None:
+    """What Kong will run with: /etc/kong/kong.conf overridden by KONG_* variables, files from ConfigMaps."""
+    spec = pod_spec(named(docs, "Deployment", "kong"))
     container = spec["containers"][0]
-    env = {entry["name"]: entry.get("value") for entry in container["env"]}
     assert container["image"] == "kong:3.9"
-    assert env["KONG_DATABASE"] == "off"
-    assert env["KONG_STATUS_LISTEN"].endswith(":8100")
-    assert env["KONG_ADMIN_LISTEN"].startswith("127.0.0.1:")
-    declarative = Path(env["KONG_DECLARATIVE_CONFIG"])
-    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == str(declarative.parent))
-    volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
-    configmap = named(docs, "ConfigMap", volume["configMap"]["name"])
-    assert configmap["data"][declarative.name] == kong_source(overlay).read_text(encoding="utf-8")
+    files = mounted_files(docs, spec, container)
+    settings = kong_conf(files["/etc/kong/kong.conf"])
+    env = {entry["name"]: entry["value"] for entry in container["env"]}
+    settings |= {name.removeprefix("KONG_").lower(): value for name, value in env.items()}
+    assert env["KONG_DATABASE"] == settings["database"] == "off"
+    assert settings["status_listen"].split()[0].endswith(":8100")
+    assert settings["proxy_listen"].split()[0].endswith(":8000")
+    assert settings["admin_listen"].startswith("127.0.0.1:")
+    assert settings["prefix"] in {m["mountPath"] for m in container["volumeMounts"]}
+    assert files[env["KONG_DECLARATIVE_CONFIG"]] == kong_source(overlay).read_text(encoding="utf-8")
+    for key in [k for k in settings if k.startswith("error_template_")]:
+        assert settings[key] in files, f"{key} = {settings[key]} is not mounted"
     # the upstream hosts kong.yml names are the Services of this namespace, on port 8000
-    config = yaml.safe_load(configmap["data"][declarative.name])
+    config = yaml.safe_load(files[env["KONG_DECLARATIVE_CONFIG"]])
     for host in kong_upstream_hosts(config).values():
         service = named(docs, "Service", host)
         assert [port["port"] for port in service["spec"]["ports"]] == [8000]
-
-
-def test_kong_sources_are_read_from_the_rendered_files() -> None:
-    """While deploy/kong/kong.<env>.yml is absent the overlays use gateway/kong.yml; a render, once committed,
-    takes over (the copy test then asks for the sync)."""
-    for overlay in OVERLAYS:
-        assert read_yaml(kong_source(overlay))["_format_version"] == "3.0"
 
 
 # ---- each rule can fail -------------------------------------------------------------------------------------
@@ -715,7 +766,7 @@ def test_job_rule_catches_overlap_leftovers_and_a_stale_release() -> None:
 def test_budget_rule_catches_too_many_replicas() -> None:
     docs = render(K8S / "overlays" / "prod")
     first(docs, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] = 10
-    assert budget_problems(docs) == ["svc-permits: needs up to 68 database connections, its share is 28"]
+    assert budget_problems(docs) == ["svc-permits: needs up to 70 database connections, its share is 28"]
     first(docs, "Deployment")["metadata"]["annotations"][SHARE] = "80"
     assert budget_problems(docs) == ["the services' shares (140) exceed PostgreSQL's budget (90)"]
 
@@ -738,6 +789,8 @@ def test_coverage_rule_catches_a_missing_pdb_and_service() -> None:
         "svc-permits: no PodDisruptionBudget covers its pods",
         "svc-permits: no NetworkPolicy limits who reaches its pods",
     ]
+    first(docs, "Deployment")["spec"]["replicas"] = 2
+    assert "svc-permits: has an HPA, so no replicas (applying would scale it down)" in coverage_problems(docs)
 
 
 def test_image_rule_catches_latest_and_untagged() -> None:
