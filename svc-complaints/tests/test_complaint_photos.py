@@ -1,0 +1,140 @@
+"""Photos of complaints through HTTP: checked by content, stripped, limited, and visible as the complaint is."""
+
+import io
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from factories import create_complaint, seed_catalogue
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from test_photo_images import encode, jpeg_with_gps, photo
+
+from siantar_complaints.complaint.models import ComplaintPhoto
+from siantar_shared.storage import LocalStorage
+from siantar_shared.testing.tokens import TestKeys
+
+COMPLAINTS = "/complaints/v1/complaints"
+
+
+def bearer(test_keys: TestKeys, **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {test_keys.mint(**claims)}"}
+
+
+@pytest.fixture
+def reporter_id() -> UUID:
+    return uuid4()
+
+
+@pytest.fixture
+def reporter(test_keys: TestKeys, reporter_id: UUID) -> dict[str, str]:
+    return bearer(test_keys, subject=reporter_id, roles=["citizen"])
+
+
+@pytest.fixture
+async def complaint_id(session: AsyncSession, reporter_id: UUID) -> UUID:
+    await seed_catalogue(session)
+    return (await create_complaint(session, reporter_id=reporter_id)).id
+
+
+async def upload(
+    client: httpx.AsyncClient, complaint_id: UUID, headers: dict[str, str], data: bytes, name: str = "p.jpg"
+) -> httpx.Response:
+    files = {"file": (name, data, "image/jpeg")}
+    return await client.post(f"{COMPLAINTS}/{complaint_id}/photos", files=files, headers=headers)
+
+
+async def test_a_photo_is_stored_without_its_gps_and_with_a_thumbnail(
+    client: httpx.AsyncClient, complaint_id: UUID, reporter: dict[str, str], storage: LocalStorage
+) -> None:
+    response = await upload(client, complaint_id, reporter, jpeg_with_gps())
+    assert response.status_code == 201, response.text
+    created = response.json()
+    image = await client.get(created["url"])
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/jpeg"
+    stored = Image.open(io.BytesIO(image.content))
+    assert 0x8825 not in stored.getexif()  # the GPS IFD is gone
+    thumbnail = await client.get(created["thumbnail_url"])
+    assert thumbnail.headers["content-type"] == "image/webp"
+    assert max(Image.open(io.BytesIO(thumbnail.content)).size) <= 320
+    listed = (await client.get(f"{COMPLAINTS}/{complaint_id}")).json()
+    assert [p["id"] for p in listed["photos"]] == [created["id"]]
+    assert listed["photo_count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "status"),
+    [
+        (b"%PDF-1.7\n1 0 obj <<>> endobj\n" * 50, "laporan.jpg", 415),  # a PDF renamed .jpg
+        (b"GIF89a" + b"\x00" * 100, "anim.gif", 415),
+        (b"\xff\xd8\xff" + b"\x00" * (11 * 1024 * 1024), "huge.jpg", 413),  # 11 MB
+    ],
+)
+async def test_what_is_not_a_photo_is_refused(
+    client: httpx.AsyncClient,
+    complaint_id: UUID,
+    reporter: dict[str, str],
+    session: AsyncSession,
+    data: bytes,
+    name: str,
+    status: int,
+) -> None:
+    response = await upload(client, complaint_id, reporter, data, name)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert (await session.scalars(select(ComplaintPhoto))).all() == []
+
+
+async def test_at_most_five_photos(
+    client: httpx.AsyncClient, complaint_id: UUID, reporter: dict[str, str]
+) -> None:
+    small = encode(photo((40, 30)), "PNG")
+    for _ in range(5):
+        assert (await upload(client, complaint_id, reporter, small, "p.png")).status_code == 201
+    refused = await upload(client, complaint_id, reporter, small, "p.png")
+    assert refused.status_code == 409
+    assert (await client.get(f"{COMPLAINTS}/{complaint_id}")).json()["photo_count"] == 5
+
+
+async def test_only_the_reporter_or_staff_of_the_complaint_add_photos(
+    client: httpx.AsyncClient, complaint_id: UUID, test_keys: TestKeys, session: AsyncSession
+) -> None:
+    small = encode(photo((40, 30)), "PNG")
+    stranger = bearer(test_keys, roles=["citizen"])
+    assert (await upload(client, complaint_id, stranger, small)).status_code == 403
+    other_opd = bearer(test_keys, roles=["officer"], agency="DINKES")
+    assert (await upload(client, complaint_id, other_opd, small)).status_code == 403
+    complaint = (await session.scalars(select(ComplaintPhoto))).all()
+    assert complaint == []
+    own_opd = bearer(test_keys, roles=["officer"], agency="DISHUB")  # lampu-jalan goes to DISHUB
+    assert (await upload(client, complaint_id, own_opd, small)).status_code == 201
+
+
+async def test_photos_of_a_restricted_complaint_are_404_to_others(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    reporter_id: UUID,
+    reporter: dict[str, str],
+    test_keys: TestKeys,
+) -> None:
+    await seed_catalogue(session)
+    restricted = await create_complaint(session, reporter_id=reporter_id, report_visibility="restricted")
+    created = (await upload(client, restricted.id, reporter, jpeg_with_gps())).json()
+    assert (await client.get(created["url"], headers=reporter)).status_code == 200
+    for headers in ({}, bearer(test_keys, roles=["citizen"])):
+        assert (await client.get(created["url"], headers=headers)).status_code == 404
+        assert (await client.get(created["thumbnail_url"], headers=headers)).status_code == 404
+
+
+async def test_a_retried_upload_with_the_same_key_adds_one_photo(
+    client: httpx.AsyncClient, complaint_id: UUID, reporter: dict[str, str]
+) -> None:
+    headers = {**reporter, "Idempotency-Key": "photo-retry-1"}
+    data = encode(photo((40, 30)), "PNG")
+    first = await upload(client, complaint_id, headers, data, "p.png")
+    again = await upload(client, complaint_id, headers, data, "p.png")
+    assert first.json()["id"] == again.json()["id"]
+    assert (await client.get(f"{COMPLAINTS}/{complaint_id}")).json()["photo_count"] == 1
