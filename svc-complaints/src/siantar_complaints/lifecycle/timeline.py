@@ -26,6 +26,7 @@ from siantar_complaints.lifecycle.service import Change
 from siantar_complaints.lifecycle.transitions import Party, parties_of
 from siantar_complaints.models import Holiday
 from siantar_complaints.sla import clock
+from siantar_complaints.sla.clock import Stage
 from siantar_shared.auth import Principal
 from siantar_shared.calendar import load_calendar
 from siantar_shared.conditional import require_match, version_tag
@@ -148,11 +149,12 @@ async def post_update(
     if not text:
         raise InvalidUpdate(Text("Teks pembaruan wajib diisi", "The update's text is required"))
     await effects.check_photos(session, complaint, body.photo_ids)
+    sla_class = await effects.sla_class_of(session, complaint)  # read before any change (no autoflush)
     change = Change(
         session, complaint, principal, None, utcnow(),
         await load_calendar(session, Holiday), settings,
         note=text, kind=body.kind, visibility=shown_as, photo_ids=body.photo_ids,
-        data={"template_code": body.template_code} if body.template_code else {},
+        data={"template_code": body.template_code} if body.template_code else {}, sla_class=sla_class,
     )  # fmt: skip
     return complaint, await write_update(change)
 
@@ -169,6 +171,8 @@ async def write_update(change: Change) -> schemas.UpdateRead:
         if change.kind == UpdateKind.citizen_reply and from_status == Status.waiting_for_citizen.value:
             complaint.status = Status.in_progress.value
             clock.resume(complaint, now=change.now, calendar=change.calendar)
+        if change.kind == UpdateKind.citizen_reply and from_status == Status.resolved.value:
+            await effects.start_clock(change, Stage.close)  # the silence that closes it starts again
         await service.flush_or_412(change.session)
     changed = complaint.status != from_status
     entry = await service.record(

@@ -1,0 +1,202 @@
+"""The periodic SLA job (`sla-watch`): reminders, escalations of breaches, and closing resolved complaints
+after the silence the SLA class allows. Idempotent: a stage is reminded once (`sla_reminded_at`) and
+escalated once (`sla_escalated_at`); starting a new stage clears both (sla/clock.py).
+
+- reminder: a running, unpaused verify or follow_up clock due by the end of the next working day gets an
+  internal (staff) timeline entry and a `...complaint.sla_reminder` event;
+- escalation: a verify or follow_up clock past its due time gets an `sla` timeline entry (staff), the event
+  `...complaint.sla_breached` (with the OPD and the assigned officer, for the OPD's supervisor and the verifier
+  desk's tools);
+- closing: a resolved complaint whose close clock ran out (no reply from the reporter within
+  `close_after_silence_days` working days; a reply restarts it) is closed by the system, announced like any
+  change of state.
+
+Staff are not notified through identity: its templates are messages to reporters (complaint_status_changed
+would tell an officer something untrue), and there is no staff template yet. The events are the hook.
+Reminder and escalation marks are written with a conditional UPDATE that leaves the complaint's version alone
+(a system mark must not make an officer's If-Match stale); closing is a change of state and is version-checked
+(a complaint changed meanwhile is left for the next run).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from siantar_complaints.complaint.models import Complaint, ComplaintUpdate
+from siantar_complaints.complaint.states import Status, UpdateKind, UpdateVisibility
+from siantar_complaints.lifecycle import notify, service
+from siantar_complaints.lifecycle.config import LifecycleSettings
+from siantar_complaints.models import Holiday
+from siantar_complaints.sla import clock
+from siantar_complaints.sla.clock import Stage
+from siantar_shared.calendar import WorkingCalendar, load_calendar
+from siantar_shared.db import utcnow
+from siantar_shared.idempotency import rowcount
+
+BATCH = 500  # complaints per step and run; the job runs every minute
+WATCHED = (Stage.verify.value, Stage.follow_up.value)
+logger = logging.getLogger("siantar_complaints.lifecycle")
+
+
+@dataclass
+class WatchReport:
+    reminded: int = 0
+    escalated: int = 0
+    closed: int = 0
+
+
+async def watch(
+    session: AsyncSession, settings: LifecycleSettings, *, now: datetime | None = None
+) -> WatchReport:
+    now = now or utcnow()
+    calendar = await load_calendar(session, Holiday)
+    report = WatchReport()
+    report.reminded = await remind(session, now, calendar)
+    report.escalated = await escalate(session, now)
+    report.closed = await close_silent(session, settings, now)
+    logger.info(
+        "sla-watch: %d reminded, %d escalated, %d closed", report.reminded, report.escalated, report.closed
+    )
+    return report
+
+
+def _running(*conditions: ColumnElement[bool]) -> Any:
+    return (
+        select(Complaint)
+        .where(Complaint.sla_stage.in_(WATCHED), Complaint.sla_paused.is_(False), *conditions)
+        .order_by(Complaint.sla_due_at)
+        .limit(BATCH)
+    )
+
+
+async def remind(session: AsyncSession, now: datetime, calendar: WorkingCalendar) -> int:
+    horizon = calendar.add_working_days(now, 1)  # the end of the next working day
+    statement = _running(
+        Complaint.sla_reminded_at.is_(None), Complaint.sla_due_at > now, Complaint.sla_due_at <= horizon
+    )
+    done = 0
+    for complaint in list(await session.scalars(statement)):
+        if await _mark(session, complaint, Complaint.sla_reminded_at, now):
+            note = f"Pengingat: tahap {complaint.sla_stage} jatuh tempo {complaint.sla_due_at:%Y-%m-%d %H:%M} UTC"
+            await _system_entry(session, complaint, now, note, {"sla": "reminder"})
+            await service.emit_event(session, complaint, "sla_reminder", None, None, _sla_data(complaint))
+            done += 1
+    return done
+
+
+async def escalate(session: AsyncSession, now: datetime) -> int:
+    statement = _running(Complaint.sla_escalated_at.is_(None), Complaint.sla_due_at < now)
+    done = 0
+    for complaint in list(await session.scalars(statement)):
+        if await _mark(session, complaint, Complaint.sla_escalated_at, now):
+            note = f"Batas waktu tahap {complaint.sla_stage} terlewati ({complaint.sla_due_at:%Y-%m-%d %H:%M} UTC)"
+            await _system_entry(session, complaint, now, note, {"sla": "breached"})
+            await service.emit_event(session, complaint, "sla_breached", None, None, _sla_data(complaint))
+            done += 1
+    return done
+
+
+async def _mark(session: AsyncSession, complaint: Complaint, column: Any, now: datetime) -> bool:
+    """Set a stage's mark once, only if the stage is still the one read (no version bump)."""
+    statement = (
+        update(Complaint)
+        .where(
+            Complaint.id == complaint.id,
+            column.is_(None),
+            Complaint.sla_stage == complaint.sla_stage,
+            Complaint.sla_started_at == complaint.sla_started_at,
+        )
+        .values({column.key: now})
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(await session.execute(statement)) == 1
+
+
+def _sla_data(complaint: Complaint) -> dict[str, Any]:
+    return {
+        "stage": complaint.sla_stage,
+        "due_at": complaint.sla_due_at,
+        "assigned_officer_id": complaint.assigned_officer_id,
+    }
+
+
+async def _system_entry(
+    session: AsyncSession,
+    complaint: Complaint,
+    now: datetime,
+    note: str,
+    data: dict[str, Any],
+    *,
+    kind: UpdateKind = UpdateKind.sla,
+    visibility: UpdateVisibility = UpdateVisibility.staff,
+    from_status: str | None = None,
+) -> ComplaintUpdate:
+    entry = ComplaintUpdate(
+        complaint_id=complaint.id,
+        kind=kind.value,
+        visibility=visibility.value,
+        from_status=from_status,
+        to_status=complaint.status if from_status else None,
+        note=note,
+        actor_id=None,
+        actor_role="system",
+        actor_client_id=None,
+        actor_opd=None,
+        data=data,
+        created_at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def close_silent(session: AsyncSession, settings: LifecycleSettings, now: datetime) -> int:
+    statement = (
+        select(Complaint)
+        .where(
+            Complaint.status == Status.resolved.value,
+            Complaint.sla_stage == Stage.close.value,
+            Complaint.sla_due_at < now,
+        )
+        .order_by(Complaint.sla_due_at)
+        .limit(BATCH)
+    )
+    done = 0
+    for complaint in list(await session.scalars(statement)):
+        try:
+            async with session.begin_nested():
+                await _close(session, complaint, settings, now)
+            done += 1
+        except StaleDataError:
+            logger.info("sla-watch: complaint %s changed meanwhile; left for the next run", complaint.id)
+    return done
+
+
+async def _close(
+    session: AsyncSession, complaint: Complaint, settings: LifecycleSettings, now: datetime
+) -> None:
+    days = complaint.sla_budget_days
+    complaint.status = Status.closed.value
+    complaint.closed_at = complaint.last_activity_at = now
+    clock.stop(complaint)
+    await session.flush()
+    note = f"Ditutup otomatis: tidak ada tanggapan pelapor dalam {days} hari kerja setelah selesai"
+    entry = await _system_entry(
+        session,
+        complaint,
+        now,
+        note,
+        {"closed_by": "silence", "working_days": days},
+        kind=UpdateKind.status_change,
+        visibility=UpdateVisibility.public,
+        from_status=Status.resolved.value,
+    )
+    await notify.announce_status(session, complaint, actor_id=None, settings=settings, now=now)
+    await service.emit_event(
+        session, complaint, "closed", entry, Status.resolved.value, {"closed_by": "silence"}
+    )
