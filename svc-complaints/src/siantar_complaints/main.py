@@ -12,6 +12,7 @@ from siantar_complaints.identity.client import open_agency_directory
 from siantar_complaints.identity.services import open_identity_services
 from siantar_complaints.models import platform
 from siantar_complaints.open311 import endpoints as open311
+from siantar_complaints.open311.middleware import install as install_open311_errors
 from siantar_shared.app import create_service_app
 from siantar_shared.storage import build_storage
 
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "storage": build_storage(settings),
             }
 
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Siantar complaints service",
         description=DESCRIPTION,
@@ -43,3 +44,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra_lifespan=complaints_lifespan,
         root_routers=[open311.router],
     )
+    return install_open311_errors(app)  # Open311's own error shape for every answer under /open311/v2

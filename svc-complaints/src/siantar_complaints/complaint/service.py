@@ -29,6 +29,7 @@ from siantar_complaints.complaint.states import (
     UpdateVisibility,
 )
 from siantar_complaints.config import Settings
+from siantar_complaints.lifecycle import notify
 from siantar_complaints.models import Holiday, platform
 from siantar_complaints.routing.decision import RoutingDecision
 from siantar_complaints.routing.service import decide
@@ -158,6 +159,15 @@ async def submit(
         subject=str(complaint.id),
         data=event_data(complaint),
         source=SOURCE,
+    )
+    # the receipt, also when the reporter submitted it themselves: it carries the number to follow it by
+    await notify.enqueue(
+        session,
+        complaint,
+        [reporter_id],
+        "complaint_received",
+        {"tracking_number": complaint.tracking_number},
+        now=now,
     )
     suggestions = (
         await duplicates.suggest(
