@@ -1,0 +1,1 @@
+"""Tracked permit types (PBG, SLF in SIMBG; OSS licences): external references and status intake."""
