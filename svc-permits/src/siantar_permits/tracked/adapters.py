@@ -6,7 +6,7 @@ an unknown status is a 422 for the integration client rather than a silent guess
 """
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from siantar_permits.application.states import State
 
@@ -28,7 +28,7 @@ class SimbgAdapter:
     """SIMBG stages as reported for Siantar's PBG flow (SIPPN): names are SIMBG's as documented [U]."""
 
     system = "SIMBG"
-    TABLE: dict[str, Mapped] = {
+    TABLE: ClassVar[dict[str, Mapped]] = {
         "pendaftaran": Mapped(State.submitted, "09", "Pendaftaran"),
         "verifikasi_dokumen": Mapped(State.verification, "10", "Verifikasi dokumen"),
         "perbaikan_dokumen": Mapped(State.returned, "41", "Perbaikan dokumen oleh pemohon"),
@@ -51,7 +51,7 @@ class OssAdapter:
     """OSS-RBA `kd_status` codes (Lampiran 10)."""
 
     system = "OSS"
-    TABLE: dict[str, Mapped] = {
+    TABLE: ClassVar[dict[str, Mapped]] = {
         "09": Mapped(State.submitted, "09", "Telah melengkapi persyaratan"),
         "10": Mapped(State.verification, "10", "Dokumen lengkap"),
         "11": Mapped(State.returned, "11", "Dokumen belum lengkap"),
