@@ -1,13 +1,13 @@
-"""Gateway benchmark: requests/s and p50/p99 latency at N connections, direct vs through a proxy.
+"""Gateway benchmark: requests/s and p50/p99 latency at 1 and 64 connections, direct vs through a proxy.
 
-Starts the trivial upstream (upstream.py) and, per case, a proxy with uvicorn on loopback ports, then
-drives load with wrk when it is on PATH (else a bounded aiohttp load generator in its own process).
-Cases: direct (no proxy), httpx and aiohttp (minimal proxies in proxies.py), gateway (siantar_gateway
-with the kong.yml route table and its JSON access log, written to /dev/null) and gateway-nolog (the same
-with GATEWAY_ACCESS_LOG=false). Every run is bounded by --duration; nothing leaves 127.0.0.1.
+Starts the trivial upstream (upstream.py) and, per case, a proxy on loopback ports, then drives load with wrk
+when it is on PATH (else a bounded aiohttp load generator in its own process). Cases: direct (no proxy), nginx
+(when installed: a reverse proxy with upstream keepalive, one worker), httpx and aiohttp (minimal proxies in
+proxies.py), gateway (siantar_gateway on deploy/kong/kong.test.yml: every plugin on, limits that never throttle,
+its JSON access log written to /dev/null) and gateway-nolog (the same with GATEWAY_ACCESS_LOG=false). Every run
+is bounded by --duration; nothing leaves 127.0.0.1.
 
-    uv run --package siantar-gateway python bench/gateway/run.py
-    uv run --package siantar-gateway --with uvloop --with httptools python bench/gateway/run.py
+    uv run --package siantar-gateway python bench/gateway/run.py --connections 1,64
 """
 
 import argparse
@@ -18,15 +18,41 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 HERE = Path(__file__).resolve().parent
+KONG_TEST = HERE.parents[1] / "deploy" / "kong" / "kong.test.yml"
 UPSTREAM_PORT, PROXY_PORT = 18001, 18002
+NGINX_CONF = """daemon off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    upstream bench {{ server 127.0.0.1:{upstream}; keepalive 128; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://bench;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}
+}}
+"""
 PATH = "/complaints/v1/complaints"
 APPS = {
     "httpx": ["--app-dir", str(HERE), "proxies:httpx_app"],
@@ -40,6 +66,20 @@ def server_flags(stack: str) -> list[str]:
     if stack == "uvloop":
         return ["--loop", "uvloop", "--http", "httptools"]
     return ["--loop", "asyncio", "--http", "h11"]
+
+
+@contextmanager
+def serve_nginx(port: int) -> Iterator[None]:
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp) / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(tmp=tmp, upstream=UPSTREAM_PORT, port=port))
+        process = subprocess.Popen(["nginx", "-p", tmp, "-c", str(conf)], stderr=subprocess.DEVNULL)
+        try:
+            wait_ready(port)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @contextmanager
@@ -94,29 +134,42 @@ def run_python_load(url: str, connections: int, duration: int) -> dict[str, floa
     return json.loads(out)  # type: ignore[no-any-return]
 
 
-def measure(port: int, args: argparse.Namespace) -> dict[str, float]:
+def measure(port: int, args: argparse.Namespace) -> dict[int, dict[str, float]]:
+    """One result per connection count, on the same running proxy."""
     url = f"http://127.0.0.1:{port}{PATH}"
     load = run_wrk if args.load == "wrk" else run_python_load
-    load(url, args.connections, args.warmup)
-    return load(url, args.connections, args.duration)
+    results = {}
+    for connections in args.connections:
+        load(url, connections, args.warmup)
+        results[connections] = load(url, connections, args.duration)
+    return results
 
 
 def bench_stack(stack: str, args: argparse.Namespace) -> list[dict[str, object]]:
     """Every case, --repeat rounds interleaved (so background load hits all cases alike); the median round."""
-    runs: dict[str, list[dict[str, float]]] = {case: [] for case in args.cases}
+    runs: dict[tuple[str, int], list[dict[str, float]]] = {}
     with serve(["--app-dir", str(HERE), "upstream:app"], UPSTREAM_PORT, stack):
         for _ in range(args.repeat):
             for case in args.cases:
-                runs[case].append(run_case(case, stack, args))
-                print(json.dumps({"stack": stack, "case": case, **runs[case][-1]}), flush=True)
-    return [{"stack": stack, "case": case, **median_run(results)} for case, results in runs.items()]
+                for connections, result in run_case(case, stack, args).items():
+                    runs.setdefault((case, connections), []).append(result)
+                    print(
+                        json.dumps({"stack": stack, "case": case, "connections": connections, **result}),
+                        flush=True,
+                    )
+    return [{"stack": stack, "case": case, "connections": connections, **median_run(results)}
+            for (case, connections), results in sorted(runs.items(), key=lambda item: item[0][1])]  # fmt: skip
 
 
-def run_case(case: str, stack: str, args: argparse.Namespace) -> dict[str, float]:
+def run_case(case: str, stack: str, args: argparse.Namespace) -> dict[int, dict[str, float]]:
     if case == "direct":
         return measure(UPSTREAM_PORT, args)
+    if case == "nginx":
+        with serve_nginx(PROXY_PORT):
+            return measure(PROXY_PORT, args)
     env = {
         "GATEWAY_UPSTREAM_SVC_COMPLAINTS": f"http://127.0.0.1:{UPSTREAM_PORT}",
+        "GATEWAY_KONG_CONFIG": str(KONG_TEST),
         "BENCH_UPSTREAM": f"http://127.0.0.1:{UPSTREAM_PORT}",
     }
     if case == "gateway-nolog":
@@ -138,16 +191,17 @@ def available_stacks() -> list[str]:
     return ["asyncio", "uvloop"]
 
 
-def print_table(rows: list[dict[str, object]]) -> None:
-    direct = {row["stack"]: row["rps"] for row in rows if row["case"] == "direct"}
-    print("\n| server stack | case | req/s | % of direct | p50 ms | p99 ms | errors |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+def print_table(rows: list[dict[str, Any]]) -> None:
+    direct = {(row["stack"], row["connections"]): row for row in rows if row["case"] == "direct"}
+    print("\n| stack | conns | case | req/s | ratio to direct | p50 ms | p50 added ms | p99 ms | errors |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for row in rows:
-        base = direct.get(row["stack"])
-        share = f"{100 * float(row['rps']) / float(base):.0f}%" if base else "-"  # type: ignore[arg-type]
+        base = direct.get((row["stack"], row["connections"]))
+        ratio = f"{row['rps'] / base['rps']:.2f}" if base else "-"
+        added = f"{row['p50_ms'] - base['p50_ms']:+.2f}" if base else "-"
         print(
-            f"| {row['stack']} | {row['case']} | {float(row['rps']):.0f} | {share} | "  # type: ignore[arg-type]
-            f"{row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['errors']:.0f} |"
+            f"| {row['stack']} | {row['connections']} | {row['case']} | {row['rps']:.0f} | {ratio} | "
+            f"{row['p50_ms']:.2f} | {added} | {row['p99_ms']:.2f} | {row['errors']:.0f} |"
         )
 
 
@@ -155,11 +209,16 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--connections", default="1,64", help="comma-separated connection counts")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement (max 60)")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="rounds per case; the median round is reported")
-    parser.add_argument("--cases", default="direct,httpx,aiohttp,gateway,gateway-nolog")
+    default_cases = (
+        "direct,nginx,aiohttp,gateway,gateway-nolog"
+        if shutil.which("nginx")
+        else "direct,aiohttp,gateway,gateway-nolog"
+    )
+    parser.add_argument("--cases", default=default_cases, help="also: httpx")
     parser.add_argument("--stacks", default=",".join(available_stacks()))
     parser.add_argument(
         "--load", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python"
@@ -168,6 +227,7 @@ def parse_args() -> argparse.Namespace:
     args.duration = min(args.duration, 60)
     args.repeat = max(1, min(args.repeat, 5))
     args.cases = args.cases.split(",")
+    args.connections = [int(count) for count in args.connections.split(",")]
     args.stacks = args.stacks.split(",")
     return args
 

@@ -10,6 +10,7 @@ Content-Security-Policy without inline scripts.
 """
 
 import asyncio
+import importlib.util
 import json
 import logging
 import time
@@ -18,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import fastapi_offline
 
 from siantar_gateway.proxy import Upstream
 
 logger = logging.getLogger("siantar_gateway.openapi")
-ASSETS = Path(fastapi_offline.__file__).parent / "static"
+# fastapi-offline's copies of the Swagger UI files, found without importing it (that would import FastAPI)
+_OFFLINE = importlib.util.find_spec("fastapi_offline")
+ASSETS = Path(next(iter(_OFFLINE.submodule_search_locations or ())) if _OFFLINE else ".") / "static"
 ASSET_TYPES = {
     "swagger-ui-bundle.js": "application/javascript; charset=utf-8",
     "swagger-ui.css": "text/css; charset=utf-8",
