@@ -7,6 +7,7 @@ from siantar_permits.fee import endpoints as fee
 from siantar_permits.permit import endpoints as permit
 from siantar_permits.permit_type import endpoints as permit_type
 from siantar_permits.publication import endpoints as publication
+from siantar_permits.survey import endpoints as survey
 from siantar_permits.tracked import endpoints as tracked
 
 router = APIRouter()
@@ -33,3 +34,4 @@ router.include_router(fee.router)
 router.include_router(permit.router)
 router.include_router(publication.router)
 router.include_router(tracked.router)
+router.include_router(survey.router)
