@@ -1,5 +1,7 @@
 """`make run`: start identity (8001), complaints (8002), permits (8003) and the gateway (8000), each its own
-process; Ctrl-C (or SIGTERM) stops them all, letting requests in flight finish."""
+process, and each service's periodic jobs every minute (`jobs --every 60`: SLA reminders and escalations,
+closing silent complaints, notification delivery, purges; production runs them from cron or CronJobs);
+Ctrl-C (or SIGTERM) stops them all, letting requests and jobs in flight finish."""
 
 import os
 import signal
@@ -13,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"identity": 8001, "complaints": 8002, "permits": 8003}
 GATEWAY_PORT = 8000
 STOP_GRACE_SECONDS = 25
+JOBS_EVERY_SECONDS = 60
 
 
 def start(module: str, extra_env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
@@ -26,6 +29,9 @@ def start_all() -> list[subprocess.Popen[bytes]]:
     children = [
         start(f"siantar_{name}", {f"{name.upper()}_PORT": str(port)}, "serve")
         for name, port in SERVICES.items()
+    ]
+    children += [
+        start(f"siantar_{name}", {}, "jobs", "--every", str(JOBS_EVERY_SECONDS)) for name in SERVICES
     ]
     upstreams = {
         f"GATEWAY_UPSTREAM_SVC_{name.upper()}": f"http://127.0.0.1:{port}" for name, port in SERVICES.items()

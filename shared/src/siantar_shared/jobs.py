@@ -16,6 +16,7 @@ come from the runner's clock, so replicas need synchronised clocks (NTP), a smal
 import asyncio
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -158,7 +159,7 @@ class JobRunner:
 
 
 RunnerFactory = Callable[[], AbstractAsyncContextManager[JobRunner]]
-USAGE = "usage: job <name> | jobs\n"
+USAGE = "usage: job <name> | jobs [--every <seconds>]\n"
 
 
 @asynccontextmanager
@@ -173,7 +174,9 @@ async def open_job_runner(settings: ServiceSettings, models: "PlatformModels") -
 
 def job_main(argv: Sequence[str], runner_factory: RunnerFactory) -> int:
     """`jobs` lists the jobs; `job <name>` runs one. Exit 0 when it ran or was skipped, 1 when it failed, 2
-    on a usage error. For a service's `__main__`:
+    on a usage error. `jobs --every <seconds>` runs every job now and then at that interval until SIGINT or
+    SIGTERM (development: `make run` starts one per service; production schedules `job <name>` with cron or
+    Kubernetes CronJobs instead). For a service's `__main__`:
 
         if sys.argv[1:2] in (["job"], ["jobs"]):
             raise SystemExit(job_main(sys.argv[1:], lambda: open_job_runner(get_settings(), platform)))
@@ -183,6 +186,8 @@ def job_main(argv: Sequence[str], runner_factory: RunnerFactory) -> int:
             return asyncio.run(_list_jobs(runner_factory))
         case ["job", name]:
             return asyncio.run(_run_job(runner_factory, name))
+        case ["jobs", "--every", seconds] if seconds.isdigit() and int(seconds) > 0:
+            return asyncio.run(_run_every(runner_factory, timedelta(seconds=int(seconds))))
         case _:
             sys.stderr.write(USAGE)
             return 2
@@ -192,6 +197,17 @@ async def _list_jobs(runner_factory: RunnerFactory) -> int:
     async with runner_factory() as runner:
         for job in runner.jobs.values():
             sys.stdout.write(f"{job.name}\tlease {job.lease}\n")
+    return 0
+
+
+async def _run_every(runner_factory: RunnerFactory, interval: timedelta) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with runner_factory() as runner:
+        logger.info("running %d jobs every %s until stopped", len(runner.jobs), interval)
+        await runner.run_forever(dict.fromkeys(runner.jobs, interval), stop)
     return 0
 
 
