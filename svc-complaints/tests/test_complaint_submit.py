@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.complaint.models import Complaint, ComplaintUpdate
+from siantar_complaints.lifecycle.models import NotificationOutbox
 from siantar_complaints.models import Holiday
 from siantar_shared.calendar import seed_holidays
 from siantar_shared.testing.tokens import TestKeys
@@ -82,6 +83,10 @@ class TestCitizenSubmits:
         timeline = (await session.scalars(select(ComplaintUpdate))).all()
         assert [(u.to_status, u.actor_id, u.actor_role) for u in timeline] == [
             ("submitted", citizen_id, "citizen")
+        ]
+        receipts = (await session.scalars(select(NotificationOutbox))).all()
+        assert [(r.recipient_id, r.template, r.params) for r in receipts] == [
+            (citizen_id, "complaint_received", {"tracking_number": created["tracking_number"]})
         ]
         submitted = await events(session, "id.go.pematangsiantar.complaints.complaint.submitted")
         assert len(submitted) == 1
