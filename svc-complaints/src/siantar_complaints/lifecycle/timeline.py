@@ -109,7 +109,7 @@ def shown_actor(entry: ComplaintUpdate, complaint: Complaint, principal: Princip
     return entry.actor_id if visibility.is_staff_of(principal, complaint) else None
 
 
-# who may post which kind, and what it is shown as
+# who may post which kind, and what it is shown as (internal notes: any staff of the complaint, assigned or not)
 POSTERS: dict[UpdateKind, tuple[frozenset[Party], UpdateVisibility]] = {
     UpdateKind.public_update: (frozenset({Party.officer}), UpdateVisibility.public),
     UpdateKind.internal_note: (
@@ -137,7 +137,8 @@ async def post_update(
             Text("Jenis pembaruan tidak dapat dikirim", "This kind of update cannot be posted")
         )
     parties, shown_as = rule
-    if not parties & parties_of(principal, complaint):
+    staff_note = body.kind == UpdateKind.internal_note and visibility.is_staff_of(principal, complaint)
+    if not staff_note and not parties & parties_of(principal, complaint):
         raise ActionForbidden(Text("Anda tidak dapat mengirim pembaruan ini", "You may not post this update"))
     if if_match is not None:
         require_match(if_match, version_tag(complaint.version))
