@@ -5,10 +5,12 @@ CronJob in production), each under the shared runner's lease:
   changes; where the type allows fiktif positif and a decision stage's deadline passed in silence, the
   application is deemed approved (OSS 57) and waits for a supervisor to issue it;
 - `permit-expiry`: issued permits past `valid_until` become expired; holders are warned (an event the
-  notification service turns into a message) 30 days before.
+  notification service turns into a message) 30 days before;
+- `identity-erasures` (`erasure_consumer`, to be registered with its CronJob): reads identity's event
+  feed (client-credentials token) and pseudonymises the applications of erased accounts.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -22,12 +24,16 @@ from siantar_permits.application.states import DECISION_STAGES, OPEN_STATES, STA
 from siantar_permits.application.workflow import record, transition
 from siantar_permits.audit import Actor
 from siantar_permits.config import Settings
+from siantar_permits.erasure.service import EventPage, consume
 from siantar_permits.models import platform
 from siantar_permits.permit.models import Permit
 from siantar_shared.calendar import WIB
 from siantar_shared.db import utcnow
 from siantar_shared.events import emit, event_source
+from siantar_shared.http import make_client
 from siantar_shared.jobs import JobRunner, open_job_runner
+from siantar_shared.service_token import ServiceTokenSource, token_source_for
+from siantar_shared.storage import build_storage
 
 LEASE = timedelta(minutes=10)
 EXPIRY_WARNING_DAYS = 30
@@ -136,6 +142,18 @@ async def permit_expiry(session: AsyncSession, now: datetime | None = None) -> d
     return counts
 
 
+def identity_feed(tokens: ServiceTokenSource) -> Callable[[int], Awaitable[EventPage]]:
+    """Pages of identity's event feed, read with this service's client-credentials token."""
+
+    async def fetch(after: int) -> EventPage:
+        response = await tokens.request("GET", "/identity/v1/events", params={"after": after, "limit": 200})
+        response.raise_for_status()
+        body = response.json()
+        return list(body["items"]), int(body["next_cursor"])
+
+    return fetch
+
+
 @asynccontextmanager
 async def open_permits_runner(settings: Settings) -> AsyncIterator[JobRunner]:
     async with open_job_runner(settings, platform) as runner:
@@ -149,3 +167,17 @@ async def open_permits_runner(settings: Settings) -> AsyncIterator[JobRunner]:
         runner.register("sla-sweep", sweep, lease=LEASE)
         runner.register("permit-expiry", expiry, lease=LEASE)
         yield runner
+
+
+@asynccontextmanager
+async def erasure_consumer(settings: Settings) -> AsyncIterator[Callable[[AsyncSession], Awaitable[int]]]:
+    """The `identity-erasures` work: read identity's feed and pseudonymise. Registered as a job once its
+    CronJob exists in deploy/k8s/base/svc-permits/cronjobs.yaml (the deploy tests demand one per job)."""
+    async with make_client(settings.IDENTITY_URL) as client:
+        storage = build_storage(settings)
+        fetch = identity_feed(token_source_for(settings, client))
+
+        async def run(session: AsyncSession) -> int:
+            return await consume(session, storage, fetch, utcnow())
+
+        yield run
