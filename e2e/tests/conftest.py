@@ -77,7 +77,7 @@ async def wait_healthy(platform: Platform) -> None:
     async with httpx.AsyncClient(timeout=2) as client:
         while time.monotonic() < deadline:
             for process in platform.processes:
-                assert process.poll() is None, f"a process died at start: {process.args}"
+                assert process.poll() is None, f"a process died at start: {process.args!r}"
             try:
                 if (await client.get(f"{platform.gateway_url}/healthz")).status_code == 200:
                     return
