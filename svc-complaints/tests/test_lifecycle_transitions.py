@@ -292,7 +292,7 @@ async def test_mark_duplicate_rules(client: AsyncClient, session: AsyncSession, 
         headers=cast.verifier.headers(complaint),
     )
     assert response.status_code == 200
-    assert response.json()["duplicate_of_id"] == str(original.id)
+    assert response.json()["duplicate_of"] == str(original.id)
 
 
 async def test_reopen_window(client: AsyncClient, session: AsyncSession, cast: Cast) -> None:
@@ -310,7 +310,7 @@ async def test_reopen_window(client: AsyncClient, session: AsyncSession, cast: C
     )
     assert response.status_code == 200
     assert response.json()["status"] == "reopened"
-    assert response.json()["reopen_count"] == 1
+    assert (await reload(session, recent)).reopen_count == 1
 
 
 async def test_bad_input(client: AsyncClient, session: AsyncSession, cast: Cast) -> None:

@@ -11,13 +11,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
-from siantar_complaints.complaint import visibility
-from siantar_complaints.complaint.models import Complaint
+from siantar_complaints.complaint import presenter
+from siantar_complaints.complaint import service as complaint_service
+from siantar_complaints.complaint.schemas import ComplaintRead
 from siantar_complaints.identity.dependencies import AgencyDirectoryDep
 from siantar_complaints.lifecycle import effects, schemas, service, timeline_endpoints
 from siantar_complaints.lifecycle.config import LifecycleSettings
 from siantar_complaints.lifecycle.transitions import TRANSITIONS, Action
-from siantar_shared.auth import AnyPrincipal, Principal
+from siantar_shared.auth import AnyPrincipal
 from siantar_shared.conditional import WRITE_RESPONSES, IfMatch, json_response, version_tag
 from siantar_shared.db import SessionDep
 
@@ -39,30 +40,21 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def present(complaint: Complaint, principal: Principal | None) -> schemas.LifecycleState:
-    internal = visibility.shows_internal(principal, complaint)
-    return schemas.LifecycleState(
-        id=complaint.id,
-        tracking_number=complaint.tracking_number,
-        status=complaint.status,
-        status_reason=complaint.status_reason,
-        version=complaint.version,
-        opd_code=complaint.opd_code,
-        assigned_officer_id=complaint.assigned_officer_id if internal else None,
-        duplicate_of_id=complaint.duplicate_of_id,
-        redirected_to=complaint.redirected_to,
-        reopen_count=complaint.reopen_count,
-        follower_count=complaint.follower_count,
-        rating=complaint.rating,
-        last_activity_at=complaint.last_activity_at,
-        sla=schemas.SlaSummary(
-            stage=complaint.sla_stage, due_at=complaint.sla_due_at, paused=complaint.sla_paused
-        ),
+async def answer(change: service.Change) -> Response:
+    """The complaint after the change, as the caller may see it (the complaint domain's presenter), with its
+    ETag."""
+    session, complaint = change.session, change.complaint
+    category = await complaint_service.category_of(session, complaint)
+    photos = await complaint_service.photos_of(session, complaint)
+    read = presenter.present(
+        complaint,
+        change.principal,
+        now=change.now,
+        calendar=change.calendar,
+        category=category,
+        photos=photos,
     )
-
-
-def answer(complaint: Complaint, principal: Principal) -> Response:
-    return json_response(present(complaint, principal), etag=version_tag(complaint.version))
+    return json_response(read, etag=version_tag(complaint.version))
 
 
 def _doc(action: Action) -> dict[str, Any]:
@@ -70,7 +62,7 @@ def _doc(action: Action) -> dict[str, Any]:
     to = t.target.value if t.target else "(unchanged)"
     description = f"From {', '.join(sorted(t.sources))} to {to}; by: {', '.join(sorted(t.parties))}. Checks: {t.checks}."
     return {
-        "response_model": schemas.LifecycleState,
+        "response_model": ComplaintRead,
         "responses": RESPONSES,
         "summary": action.value.replace("-", " ").capitalize(),
         "description": description,
@@ -84,7 +76,8 @@ async def verify(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.verify, principal, if_match, settings)
     effects.verify(change, body)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/reject", **_doc(Action.reject))
@@ -94,7 +87,8 @@ async def reject(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.reject, principal, if_match, settings)
     effects.reject(change, body)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/mark-duplicate", **_doc(Action.mark_duplicate))
@@ -104,7 +98,8 @@ async def mark_duplicate(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.mark_duplicate, principal, if_match, settings)
     await effects.mark_duplicate(change, body)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/disposition", **_doc(Action.disposition))
@@ -114,7 +109,8 @@ async def disposition(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.disposition, principal, if_match, settings)
     await effects.disposition(change, body, agencies)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/assign", **_doc(Action.assign))
@@ -124,7 +120,8 @@ async def assign(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.assign, principal, if_match, settings)
     effects.assign(change, body, reassign=False)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/reassign", **_doc(Action.reassign))
@@ -134,7 +131,8 @@ async def reassign(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.reassign, principal, if_match, settings)
     effects.assign(change, body, reassign=True)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/start", **_doc(Action.start))
@@ -144,7 +142,8 @@ async def start(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.start, principal, if_match, settings)
     effects.start(change, body)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/request-information", **_doc(Action.request_information))
@@ -156,7 +155,8 @@ async def request_information(
         session, complaint_id, Action.request_information, principal, if_match, settings
     )
     effects.request_information(change, body)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/resolve", **_doc(Action.resolve))
@@ -166,7 +166,8 @@ async def resolve(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.resolve, principal, if_match, settings)
     await effects.resolve(change, body)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/redirect", **_doc(Action.redirect))
@@ -176,7 +177,8 @@ async def redirect(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.redirect, principal, if_match, settings)
     effects.redirect(change, body)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/close", **_doc(Action.close))
@@ -186,7 +188,8 @@ async def close(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.close, principal, if_match, settings)
     effects.close(change, body)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 @router.post(f"{ACTIONS}/reopen", **_doc(Action.reopen))
@@ -196,7 +199,8 @@ async def reopen(
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.reopen, principal, if_match, settings)
     await effects.reopen(change, body.reason)
-    return answer(await service.commit_change(change), principal)
+    await service.commit_change(change)
+    return await answer(change)
 
 
 router.include_router(timeline_endpoints.router)

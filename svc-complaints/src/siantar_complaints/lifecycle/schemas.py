@@ -109,31 +109,6 @@ class UpdateCreate(Body):
     photo_ids: list[UUID] = Field(default_factory=list, max_length=MAX_PHOTOS_PER_UPDATE)
 
 
-class SlaSummary(BaseModel):
-    stage: str | None
-    due_at: datetime | None
-    paused: bool
-
-
-class LifecycleState(BaseModel):
-    """The complaint after a change (its ETag is `"v<version>"`)."""
-
-    id: UUID
-    tracking_number: str
-    status: str
-    status_reason: str | None
-    version: int
-    opd_code: str
-    assigned_officer_id: UUID | None = Field(description="Staff of the complaint only")
-    duplicate_of_id: UUID | None
-    redirected_to: str | None
-    reopen_count: int
-    follower_count: int
-    rating: int | None
-    last_activity_at: datetime
-    sla: SlaSummary
-
-
 class UpdateRead(BaseModel):
     """One timeline entry as the caller may see it (the reporter's account id only where identity shows)."""
 

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from siantar_complaints.complaint import service as complaint_service
 from siantar_complaints.complaint import visibility
 from siantar_complaints.complaint.models import Complaint, ComplaintPhoto, ComplaintUpdate
 from siantar_complaints.complaint.states import UpdateKind, UpdateVisibility
@@ -29,7 +30,7 @@ from siantar_shared.auth import Principal
 from siantar_shared.calendar import WorkingCalendar, load_calendar
 from siantar_shared.conditional import require_match, version_tag
 from siantar_shared.db import utcnow
-from siantar_shared.errors import NotFound, PreconditionFailed
+from siantar_shared.errors import PreconditionFailed
 from siantar_shared.events import emit, event_source
 from siantar_shared.i18n import Text
 
@@ -50,10 +51,6 @@ EVENT_VERBS: dict[Action, str] = {
 }
 
 
-def not_found() -> NotFound:
-    return NotFound(Text("Pengaduan tidak ditemukan", "Complaint not found"))
-
-
 def stale() -> PreconditionFailed:
     return PreconditionFailed(
         Text(
@@ -64,12 +61,8 @@ def stale() -> PreconditionFailed:
 
 
 async def get_visible(session: AsyncSession, complaint_id: UUID, principal: Principal | None) -> Complaint:
-    """The complaint if the caller may see it (the one visibility rule), else 404."""
-    statement = select(Complaint).where(Complaint.id == complaint_id, visibility.visible_to(principal))
-    complaint = await session.scalar(statement)
-    if complaint is None:
-        raise not_found()
-    return complaint
+    """The complaint if the caller may see it, else 404 (the complaint domain's one rule)."""
+    return await complaint_service.get_visible(session, complaint_id, principal)
 
 
 @dataclass
@@ -126,7 +119,9 @@ async def begin(
         )
     calendar = await load_calendar(session, Holiday)
     sla_class = await session.scalar(select(SlaClass).where(SlaClass.code == complaint.sla_class_code))
-    return Change(session, complaint, principal, transition, utcnow(), calendar, settings, sla_class=sla_class)
+    return Change(
+        session, complaint, principal, transition, utcnow(), calendar, settings, sla_class=sla_class
+    )
 
 
 async def commit_change(change: Change) -> Complaint:
