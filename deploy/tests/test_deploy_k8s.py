@@ -1,7 +1,8 @@
 """deploy/k8s: every overlay rendered with `kubectl kustomize` (once per session), every object validated with
 kubernetes-validate --strict (offline schemas, Kubernetes 1.31), then our own rules the schemas miss: probes,
 pod security, secrets by reference only, CronJobs and Jobs, database connections within PostgreSQL's budget,
-PDB + Service per Deployment, pinned images in prod, the Secret keys each service's Settings need, kong.yml.
+PDB, Service and NetworkPolicy per Deployment, pinned images in prod, the Secret keys each service's Settings need,
+Kong's effective settings and files.
 Each rule is a function returning problems; mutated copies prove that each one can fail."""
 
 import base64
@@ -458,6 +459,16 @@ def test_prod_and_dev_differ_where_they_should() -> None:
         assert named(prod, "HorizontalPodAutoscaler", folder)["spec"]["minReplicas"] >= 2
         assert named(dev, "HorizontalPodAutoscaler", folder)["spec"]["minReplicas"] == 1
         assert config_data(prod, named(prod, "Deployment", folder))["ENV"] == "production"
+
+
+def test_services_agree_on_the_token_issuer(docs: list[Doc]) -> None:
+    """Identity signs with <PUBLIC_URL>/identity; every service must expect exactly that issuer."""
+    identity = config_data(docs, named(docs, "Deployment", "svc-identity"))
+    issuer = identity["IDENTITY_PUBLIC_URL"].rstrip("/") + "/identity"
+    for deployment in service_deployments(docs):
+        svc = service_of(deployment).upper()
+        assert config_data(docs, deployment)[f"{svc}_TOKEN_ISSUER"] == issuer, deployment["metadata"]["name"]
+        assert config_data(docs, deployment)[f"{svc}_IDENTITY_URL"] == "http://svc-identity:8000"
 
 
 # ---- the Secret keys: what each service's Settings need ----------------------------------------------------
