@@ -9,6 +9,7 @@ Run it with `python -m siantar_gateway`, or with uvicorn:
 `uvicorn --factory siantar_gateway.main:create_app --no-access-log --no-proxy-headers --no-server-header`.
 """
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -18,7 +19,7 @@ import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import Message, Receive, Scope, Send
 
-from siantar_gateway import kongconf
+from siantar_gateway import accesslog, kongconf
 from siantar_gateway.config import GatewaySettings, upstream_key
 from siantar_gateway.health import health_report
 from siantar_gateway.kongconf import KongConfig, Match, Service, Timeouts
@@ -52,7 +53,8 @@ from siantar_shared.metrics import Metrics
 from siantar_shared.requestid import new_request_id, request_id_var, sanitize_request_id
 
 logger = logging.getLogger("siantar_gateway")
-access_logger = logging.getLogger("siantar_gateway.access")
+access_logger = logging.getLogger(accesslog.ACCESS_LOGGER)
+ACCESS_LOG_FLUSH_SECONDS = 0.25
 CLIENT_CLOSED = 499  # nginx's code for "the client went away first", used in the access log only
 NO_STORE = (b"cache-control", b"no-store")
 OWN_PATHS = frozenset({"/livez", "/healthz", "/metrics", "/openapi.json", "/docs"})
@@ -97,6 +99,7 @@ class Gateway:
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup
         configure_logging("gateway", self.settings.LOG_LEVEL)
+        access = accesslog.install("gateway")
         self._log_startup()
         stack = AsyncExitStack()
         try:
@@ -104,9 +107,12 @@ class Gateway:
         except Exception as exc:  # noqa: BLE001 - the server must hear of any startup failure
             await send({"type": "lifespan.startup.failed", "message": repr(exc)})
             return
+        flusher = asyncio.create_task(access.flush_periodically(ACCESS_LOG_FLUSH_SECONDS))
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
+        flusher.cancel()
         await stack.aclose()
+        access.flush()
         await send({"type": "lifespan.shutdown.complete"})
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
