@@ -4,9 +4,9 @@ import asyncio
 import sys
 
 from siantar_complaints.config import Settings
-from siantar_complaints.models import platform
+from siantar_complaints.jobs import open_complaints_runner
 from siantar_complaints.seed import seed
-from siantar_shared.jobs import job_main, open_job_runner
+from siantar_shared.jobs import job_main
 from siantar_shared.server import serve
 
 USAGE = "usage: python -m siantar_complaints serve | seed | jobs | job NAME"
@@ -22,7 +22,7 @@ def main(argv: list[str]) -> int:
         asyncio.run(seed(settings))
         return 0
     if command in ("job", "jobs"):
-        return job_main(argv, lambda: open_job_runner(settings, platform))
+        return job_main(argv, lambda: open_complaints_runner(settings))
     print(USAGE, file=sys.stderr)  # noqa: T201 - a command-line answer
     return 2
 
