@@ -37,7 +37,7 @@ DECIDERS = (Role.officer, Role.supervisor, Role.verifier)
 
 async def definition_of(session: AsyncSession, app: Application) -> PermitTypeDefinition:
     """The rules the application was filed under (its own version, never the current one)."""
-    return type_service.definition_of(await type_service.get_version_by_id(session, app.type_version_id))
+    return await type_service.definition_by_version(session, app.type_version_id)
 
 
 async def create(

@@ -49,9 +49,7 @@ async def view(session: SessionDep, signer: SignerDep, settings: Settings, code:
         raise NotFound(Text("Kode verifikasi tidak dikenal", "Unknown verification code"))
     app = await session.get(Application, permit.application_id)
     assert app is not None
-    definition = type_service.definition_of(
-        await type_service.get_version_by_id(session, app.type_version_id)
-    )
+    definition = await type_service.definition_by_version(session, app.type_version_id)
     now = utcnow()
     status = "valid"
     if permit.revoked_at is not None or app.state == State.revoked.value:

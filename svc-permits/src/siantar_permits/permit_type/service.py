@@ -5,6 +5,7 @@ A change never edits a version: it adds one (`permit_type_version`), points the 
 """
 
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
@@ -61,6 +62,23 @@ async def get_version_by_id(session: AsyncSession, version_id: Any) -> PermitTyp
     version = await session.get(PermitTypeVersion, version_id)
     assert version is not None  # a foreign key
     return version
+
+
+_PARSED: dict[UUID, schemas.PermitTypeDefinition] = {}
+_PARSED_MAX = 4096
+
+
+async def definition_by_version(session: AsyncSession, version_id: UUID) -> schemas.PermitTypeDefinition:
+    """The definition of a version, parsed once per process: versions are never changed after they are
+    written (a change adds a version), so the parsed form can be kept (listing 50 applications would
+    otherwise validate 50 definitions)."""
+    parsed = _PARSED.get(version_id)
+    if parsed is None:
+        parsed = definition_of(await get_version_by_id(session, version_id))
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[version_id] = parsed
+    return parsed
 
 
 async def list_types(session: AsyncSession, *, include_inactive: bool) -> schemas.PermitTypeList:
