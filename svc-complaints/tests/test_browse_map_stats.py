@@ -215,3 +215,35 @@ def test_formula_cells_are_neutralised(value: str, cell: str) -> None:
     assert export.neutralise(value) == cell
     assert export.neutralise(None) == ""
     assert export.neutralise(uuid4()) != ""
+
+
+class TestCellCounts:
+    async def test_counts_follow_state_privacy_and_place(
+        self, client: AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, few: dict[str, Any]
+    ) -> None:
+        monkeypatch.setattr(geomap, "MAP_CAP", 0)  # always clusters: counts only
+        city = {"bbox": "99.00,2.87,99.13,3.03"}
+
+        async def total(**params: Any) -> int:
+            response = await client.get(MAP, params={**city, **params})
+            return int(response.json()["total"])
+
+        assert await total() == 1
+        few["public"].status = "verified"
+        await session.flush()
+        assert await total(status="submitted") == 0
+        assert await total(status="verified") == 1
+        few["secret"].report_visibility = "public"
+        await session.flush()
+        assert await total() == 2
+        few["public"].report_visibility = "restricted"
+        await session.flush()
+        assert await total() == 1
+        few["nowhere"].latitude, few["nowhere"].longitude, few["nowhere"].geo_cell = 2.95, 99.05, 92950279050
+        await session.flush()
+        assert await total() == 2
+        since = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+        assert await total(since=since) == 2  # counted from the complaints themselves
+        await session.delete(few["nowhere"])
+        await session.flush()
+        assert await total() == 1

@@ -11,7 +11,9 @@ from siantar_complaints.complaint.models import (
     TrackingCounter,
 )
 from siantar_complaints.db import Base
+from siantar_complaints.erasure.models import ErasedAccount, FeedCursor
 from siantar_complaints.lifecycle.models import NotificationOutbox
+from siantar_complaints.moderation.models import ModerationAction, ModerationFlag
 from siantar_complaints.routing.models import RoutingRule, RoutingRuleChange
 from siantar_complaints.sla.models import SlaClass
 from siantar_shared.calendar import HolidayRecordMixin
@@ -36,7 +38,11 @@ __all__ = [
     "ComplaintPhoto",
     "ComplaintRating",
     "ComplaintUpdate",
+    "ErasedAccount",
+    "FeedCursor",
     "Holiday",
+    "ModerationAction",
+    "ModerationFlag",
     "NotificationOutbox",
     "RoutingRule",
     "RoutingRuleChange",

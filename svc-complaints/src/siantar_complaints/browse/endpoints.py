@@ -12,6 +12,7 @@ from siantar_complaints.browse import service as browse_service
 from siantar_complaints.browse.schemas import Assignee, ComplaintPage, FeatureCollection, SlaRisk, Stats
 from siantar_complaints.browse.service import PublicFilters, QueueFilters
 from siantar_complaints.complaint.states import Status
+from siantar_complaints.moderation import endpoints as moderation
 from siantar_shared.auth import AnyPrincipal, OptionalPrincipal, Principal
 from siantar_shared.conditional import NO_STORE, PUBLIC_CACHE
 from siantar_shared.db import SessionDep, utcnow
@@ -21,6 +22,7 @@ from siantar_shared.pagination import CursorParams, CursorQuery
 from siantar_shared.schemas.types import KecamatanCode, KelurahanCode, OpdCode
 
 router = APIRouter(tags=["browse"])
+router.include_router(moderation.router)  # api.py mounts the browse router only
 
 StatusQuery = Annotated[list[Status], Query(description="Any of these states (repeat the parameter)")]
 CategoryQuery = Annotated[str | None, Query(max_length=64, description="A category code")]

@@ -1,10 +1,12 @@
 """The public map: public complaints with coordinates inside a bounding box, as GeoJSON.
 
-The box becomes one range of grid cells per row (`complaint.geo.cell_ranges`), served by the index on
-(report_visibility, geo_cell). Complaints are first counted per cell from the index alone; up to `MAP_CAP` of
-them are then drawn as points, and beyond that the cells are merged into about `CLUSTER_GRID` x `CLUSTER_GRID`
-groups, each one point (the count-weighted centre of its cells) with its count. A box larger than the city is
-refused, which bounds the work of one request.
+The box becomes one range of grid cells per row (`complaint.geo.cell_ranges`). The complaints of the box are
+counted per cell from `complaint_cell_count` (public complaints with a point, per cell and state, kept by
+triggers), at most one row per cell and state whatever the number of complaints; with `since`, they are counted
+from the index on (report_visibility, geo_cell) instead. Up to `MAP_CAP` complaints are then drawn as points;
+beyond that the cells are merged into about `CLUSTER_GRID` x `CLUSTER_GRID` groups, each one point (the
+count-weighted centre of its cells) with its count. A box larger than the city is refused, which bounds the
+work of one request.
 """
 
 import math
@@ -16,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.browse.exceptions import BoundingBoxTooLarge, InvalidBoundingBox
+from siantar_complaints.browse.models import ComplaintCellCount
 from siantar_complaints.browse.schemas import Feature, FeatureCollection
 from siantar_complaints.complaint import geo, visibility
 from siantar_complaints.complaint.models import Complaint
@@ -90,14 +93,34 @@ async def features(
     if inside is None:
         return FeatureCollection(features=[], clustered=False, total=0)
     clauses = _filters(inside, status, since)
-    counts = await session.execute(
-        select(Complaint.geo_cell, func.count()).where(and_(*clauses)).group_by(Complaint.geo_cell)
+    per_cell = await (
+        _scan_counts(session, clauses) if since is not None else _cell_counts(session, inside, status)
     )
-    per_cell = {int(cell): int(n) for cell, n in counts.all() if cell is not None}
     total = sum(per_cell.values())
     if total > MAP_CAP:
         return FeatureCollection(features=_clusters(per_cell, inside), clustered=True, total=total)
     return FeatureCollection(features=await _points(session, clauses, box), clustered=False, total=total)
+
+
+async def _cell_counts(session: AsyncSession, box: BoundingBox, status: list[Status]) -> dict[int, int]:
+    ranges = geo.cell_ranges(box.south, box.west, box.north, box.east)
+    cell = ComplaintCellCount.geo_cell
+    statement = (
+        select(cell, func.sum(ComplaintCellCount.count))
+        .where(or_(*(cell.between(r.first, r.last) for r in ranges)))
+        .group_by(cell)
+    )
+    if status:
+        statement = statement.where(ComplaintCellCount.status.in_([s.value for s in status]))
+    rows = await session.execute(statement)
+    return {int(c): int(n) for c, n in rows.all() if n}
+
+
+async def _scan_counts(session: AsyncSession, clauses: list[ColumnElement[bool]]) -> dict[int, int]:
+    rows = await session.execute(
+        select(Complaint.geo_cell, func.count()).where(and_(*clauses)).group_by(Complaint.geo_cell)
+    )
+    return {int(c): int(n) for c, n in rows.all() if c is not None}
 
 
 async def _points(

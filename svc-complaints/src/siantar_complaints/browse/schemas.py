@@ -1,53 +1,18 @@
 """Answers of the list, map and statistics endpoints, and the filters they take."""
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
-from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from siantar_complaints.complaint.states import Status
-
-
-class Location(BaseModel):
-    lat: float
-    long: float
-
-
-class ComplaintSummary(BaseModel):
-    """One complaint in a list: what a list row shows. The reporter's account id appears only when the caller
-    may see who reported; the assignee only to staff working the complaint."""
-
-    id: UUID
-    tracking_number: str = Field(examples=["SIANTAR-2026-000123"])
-    title: str
-    description: str
-    category_code: str
-    type: str
-    status: Status
-    opd_code: str
-    kelurahan_code: str | None
-    kecamatan_code: str | None
-    address_text: str | None
-    location: Location | None
-    report_visibility: str
-    identity_visibility: str
-    reporter_id: UUID | None = Field(
-        description="Null when the reporter's identity is hidden from the caller"
-    )
-    assigned_officer_id: UUID | None = Field(description="Staff of the complaint's OPD and the desk only")
-    sla_stage: str | None
-    sla_due_at: datetime | None
-    sla_paused: bool
-    follower_count: int
-    photo_count: int
-    created_at: datetime
-    last_activity_at: datetime
+from siantar_complaints.complaint.schemas import ComplaintRead
 
 
 class ComplaintPage(BaseModel):
-    items: list[ComplaintSummary]
+    """A page of complaints, each as `GET /complaints/{id}` shows it to the caller."""
+
+    items: list[ComplaintRead]
     next_cursor: str | None = None
 
 

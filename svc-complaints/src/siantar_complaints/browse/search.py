@@ -1,7 +1,7 @@
 """Full-text search of complaints' title and description, served by an index on both databases.
 
-- PostgreSQL: a GIN index on `to_tsvector('simple', title || ' ' || description)` (migration
-  `create_complaint_search`); the query is a prefix `tsquery` of the words, all of which must match. The
+- PostgreSQL: a stored generated column `search_document` = `to_tsvector('simple', title || ' ' ||
+  description)` with a GIN index (no model describes it: `browse.models` lists it as unmodelled); the query is a prefix `tsquery` of the words, all of which must match. The
   `simple` configuration only lower-cases: no stemming, which would be wrong for Bahasa Indonesia anyway.
 - SQLite: an FTS5 table `complaint_fts` (complaint id, title, description) kept in sync by triggers, with the
   `unicode61` tokenizer removing diacritics.
@@ -21,9 +21,8 @@ from siantar_complaints.complaint.models import Complaint
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 64
 _WORD = re.compile(r"\w+")
-# the indexed expression, written exactly as in the migration so the planner matches the index
-PG_DOCUMENT = "to_tsvector('simple'::regconfig, (complaint.title || ' ') || complaint.description)"
-PG_INDEX_DOCUMENT = "to_tsvector('simple'::regconfig, (title || ' ') || description)"
+# PostgreSQL: the stored generated column (migration create_complaint_cell_count), GIN-indexed
+PG_DOCUMENT = "complaint.search_document"
 
 
 def terms(query: str) -> list[str]:

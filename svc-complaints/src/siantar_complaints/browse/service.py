@@ -2,6 +2,8 @@
 from `visibility.visible_to(principal)` (or `only_public()` for published lists): no list ever shows a complaint
 its caller could not open one by one."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -11,19 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.browse import search
 from siantar_complaints.browse.exceptions import EmptySearch, NoAgency
-from siantar_complaints.browse.schemas import (
-    Assignee,
-    ComplaintPage,
-    ComplaintSummary,
-    Location,
-    SlaRisk,
-)
+from siantar_complaints.browse.schemas import Assignee, ComplaintPage, SlaRisk
+from siantar_complaints.category.models import Category
 from siantar_complaints.complaint import visibility
-from siantar_complaints.complaint.models import Complaint
+from siantar_complaints.complaint.models import Complaint, ComplaintPhoto
+from siantar_complaints.complaint.presenter import present
+from siantar_complaints.complaint.schemas import ComplaintRead
 from siantar_complaints.complaint.states import Status
 from siantar_complaints.models import Holiday
 from siantar_shared.auth import Principal
 from siantar_shared.calendar import load_calendar
+from siantar_shared.db import utcnow
 from siantar_shared.errors import Forbidden
 from siantar_shared.i18n import Text
 from siantar_shared.pagination import CursorParams, SortKey, paginate
@@ -55,50 +55,43 @@ class QueueFilters:
     opd: str | None = None
 
 
-def summary(complaint: Complaint, principal: Principal | None) -> ComplaintSummary:
-    """A list row, cut for `principal`: the reporter only when their identity is shown to the caller, the
-    assignee only to staff working the complaint."""
-    location = (
-        Location(lat=complaint.latitude, long=complaint.longitude)
-        if complaint.latitude is not None and complaint.longitude is not None
-        else None
+async def present_page(
+    session: AsyncSession, rows: Sequence[Complaint], principal: Principal | None, *, now: datetime
+) -> list[ComplaintRead]:
+    """A page of complaints through the complaint domain's presenter (which cuts what `principal` may not
+    see), with three queries for the whole page: the calendar, the categories and the photos."""
+    if not rows:
+        return []
+    calendar = await load_calendar(session, Holiday)
+    codes = {row.category_code for row in rows}
+    categories = {c.code: c for c in await session.scalars(select(Category).where(Category.code.in_(codes)))}
+    photos: dict[UUID, list[ComplaintPhoto]] = defaultdict(list)
+    statement = (
+        select(ComplaintPhoto)
+        .where(ComplaintPhoto.complaint_id.in_([row.id for row in rows]), ComplaintPhoto.update_id.is_(None))
+        .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
     )
-    internal = visibility.shows_internal(principal, complaint)
-    return ComplaintSummary(
-        id=complaint.id,
-        tracking_number=complaint.tracking_number,
-        title=complaint.title,
-        description=complaint.description,
-        category_code=complaint.category_code,
-        type=complaint.type,
-        status=Status(complaint.status),
-        opd_code=complaint.opd_code,
-        kelurahan_code=complaint.kelurahan_code,
-        kecamatan_code=complaint.kecamatan_code,
-        address_text=complaint.address_text,
-        location=location,
-        report_visibility=complaint.report_visibility,
-        identity_visibility=complaint.identity_visibility,
-        reporter_id=visibility.reporter_shown(principal, complaint),
-        assigned_officer_id=complaint.assigned_officer_id if internal else None,
-        sla_stage=complaint.sla_stage,
-        sla_due_at=complaint.sla_due_at,
-        sla_paused=complaint.sla_paused,
-        follower_count=complaint.follower_count,
-        photo_count=complaint.photo_count,
-        created_at=complaint.created_at,
-        last_activity_at=complaint.last_activity_at,
-    )
+    for photo in await session.scalars(statement):
+        photos[photo.complaint_id].append(photo)
+    return [
+        present(
+            row,
+            principal,
+            now=now,
+            calendar=calendar,
+            category=categories[row.category_code],
+            photos=photos[row.id],
+        )
+        for row in rows
+    ]
 
 
 async def _page(
-    session: AsyncSession,
-    statement: Select[Complaint],
-    params: CursorParams,
-    principal: Principal | None,
+    session: AsyncSession, statement: Select[Complaint], params: CursorParams, principal: Principal | None
 ) -> ComplaintPage:
     rows, cursor = await paginate(session, statement, params, NEWEST_FIRST)
-    return ComplaintPage(items=[summary(row, principal) for row in rows], next_cursor=cursor)
+    items = await present_page(session, rows, principal, now=utcnow())
+    return ComplaintPage(items=items, next_cursor=cursor)
 
 
 def _dialect(session: AsyncSession) -> str:
