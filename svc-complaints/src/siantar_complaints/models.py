@@ -14,6 +14,7 @@ from siantar_complaints.db import Base
 from siantar_complaints.erasure.models import ErasedAccount, FeedCursor
 from siantar_complaints.lifecycle.models import NotificationOutbox
 from siantar_complaints.moderation.models import ModerationAction, ModerationFlag
+from siantar_complaints.open311.models import Open311Submission
 from siantar_complaints.routing.models import RoutingRule, RoutingRuleChange
 from siantar_complaints.sla.models import SlaClass
 from siantar_shared.calendar import HolidayRecordMixin
@@ -44,6 +45,7 @@ __all__ = [
     "ModerationAction",
     "ModerationFlag",
     "NotificationOutbox",
+    "Open311Submission",
     "RoutingRule",
     "RoutingRuleChange",
     "SlaClass",

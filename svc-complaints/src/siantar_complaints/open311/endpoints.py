@@ -15,11 +15,13 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from siantar_complaints.complaint.dependencies import NowDep, StorageDep
 from siantar_complaints.complaint.models import Complaint
 from siantar_complaints.complaint.states import Status
+from siantar_complaints.config import Settings
 from siantar_complaints.identity.client import AgencyDirectory
-from siantar_complaints.identity.dependencies import AgencyDirectoryDep
-from siantar_complaints.open311 import presenter, repository
+from siantar_complaints.identity.dependencies import AgencyDirectoryDep, IdentityServicesDep
+from siantar_complaints.open311 import presenter, repository, submission
 from siantar_complaints.open311.config import Open311Settings, get_settings
 from siantar_complaints.open311.exceptions import InvalidParameter, RequestNotFound, ServiceNotFound
 from siantar_complaints.open311.formats import render
@@ -110,6 +112,50 @@ async def list_requests(
         request, session, agencies, rows, extensions=parse_bool("extensions", params.get("extensions"))
     )
     return render(form, items, root="service_requests", item="request")
+
+
+@router.post("/requests.{fmt}", summary="Submit a service request", responses=XML_OR_JSON)
+async def create_request(
+    fmt: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    identity: IdentityServicesDep,
+    storage: StorageDep,
+    now: NowDep,
+) -> Response:
+    """File a complaint (channel `open311`) as a form (`application/x-www-form-urlencoded` or
+    `multipart/form-data`): `api_key` (body or query; needs `open311:write`), `service_code`, `lat`+`long`
+    and/or `address_string` (`address_id`: a kelurahan code), `description`, `email` and/or `phone` (with
+    `first_name`/`last_name`: the reporter, kept by identity and never shown), `attribute[code]` /
+    `attribute[code][]`, photos as files `media` or `photo1`..`photoN`, and `media_url` (repeatable).
+    Answers a list of one `{service_request_id, service_notice}`. Send an `Idempotency-Key` header: a retry
+    gets the same answer and never files a second complaint."""
+    form_format = check_format(fmt)
+    service_settings: Settings = request.app.state.settings
+    form = await request.form(max_files=service_settings.PHOTOS_PER_COMPLAINT + 1, max_fields=500)
+    params = Params(form, request.query_params)
+    client = await submission.authenticate(params, identity, settings)
+    check_jurisdiction(params, settings)
+    category = await submission.service_of(session, params)
+    language = request_language(request)
+    body = submission.complaint_body(params, category, language)
+    urls = submission.media_urls(params)
+    files = submission.uploads(form, limit=service_settings.PHOTOS_PER_COMPLAINT)
+    prepared = await submission.prepare_photos(files, service_settings)
+    reporter_id = await submission.reporter_of(params, identity, language)
+    submitted = await submission.submit(
+        session, body, reporter_id=reporter_id, client=client, settings=service_settings, now=now
+    )
+    await submission.record(
+        session, storage, submitted.complaint, prepared, urls, settings=service_settings, now=now
+    )
+    sla_class = (await repository.sla_classes(session)).get(submitted.category.sla_class_code)
+    item = {
+        "service_request_id": submitted.complaint.tracking_number,
+        "service_notice": presenter.service_notice(sla_class, language),
+    }
+    return render(form_format, [item], root="service_requests", item="request")
 
 
 @router.get("/requests/{service_request_id}.{fmt}", summary="One service request", responses=XML_OR_JSON)
@@ -252,6 +298,9 @@ async def present(
         tracking_numbers=await repository.tracking_numbers(session, duplicates),
         language=request_language(request),
         extensions=extensions,
+        media=await repository.media(
+            session, [row.id for row in complaints], base_url=str(request.base_url).rstrip("/")
+        ),
     )
     notes = await repository.public_notes(session, [row.id for row in complaints]) if extensions else {}
     return [presenter.request(row, context, notes.get(row.id, [])) for row in complaints]

@@ -8,7 +8,7 @@
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -133,6 +133,7 @@ class Context:
     tracking_numbers: Mapping[UUID, str]  # of the complaints others are duplicates of
     language: Language
     extensions: bool = False
+    media: Mapping[UUID, Sequence[str]] = field(default_factory=dict)
 
 
 def is_closed(status: str) -> bool:
@@ -148,6 +149,7 @@ def request(complaint: Complaint, context: Context, notes: Sequence[ComplaintUpd
     language = context.language
     category = context.categories.get(complaint.category_code)
     closed = is_closed(complaint.status)
+    media = context.media.get(complaint.id, ())
     body: dict[str, Any] = {
         "service_request_id": complaint.tracking_number,
         "status": "closed" if closed else "open",
@@ -165,10 +167,10 @@ def request(complaint: Complaint, context: Context, notes: Sequence[ComplaintUpd
         "zipcode": _zipcode(complaint.kelurahan_code),
         "lat": complaint.latitude,
         "long": complaint.longitude,
-        "media_url": None,
+        "media_url": next(iter(media), None),
     }
     if context.extensions:
-        body["extended_attributes"] = extended_attributes(complaint, context)
+        body["extended_attributes"] = {**extended_attributes(complaint, context), "media_urls": list(media)}
         body["notes"] = [note(update, language) for update in notes]
     return body
 

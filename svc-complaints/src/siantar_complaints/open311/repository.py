@@ -11,10 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from siantar_complaints.category.models import Category, CategoryGroup
-from siantar_complaints.complaint.models import Complaint, ComplaintUpdate
+from siantar_complaints.complaint.models import Complaint, ComplaintPhoto, ComplaintUpdate
 from siantar_complaints.complaint.states import Status, UpdateVisibility
 from siantar_complaints.complaint.visibility import only_public
+from siantar_complaints.open311.models import Open311Submission
 from siantar_complaints.sla.models import SlaClass
+
+# a photo as the native API serves it (public complaints: to anyone)
+PHOTO_PATH = "/complaints/v1/complaints/{complaint_id}/photos/{photo_id}"
 
 # the timeline entries Open311 shows: public ones a moderator has not hidden
 PUBLIC_ENTRY = and_(
@@ -113,6 +117,33 @@ async def public_notes(
     for entry in await session.scalars(statement):
         notes[entry.complaint_id].append(entry)
     return notes
+
+
+async def media(
+    session: AsyncSession, complaint_ids: Collection[UUID], *, base_url: str
+) -> dict[UUID, list[str]]:
+    """Each complaint's media as URLs: its photos (not hidden by a moderator, served by the native API), then
+    the links an Open311 client sent."""
+    found: dict[UUID, list[str]] = {complaint_id: [] for complaint_id in complaint_ids}
+    if not complaint_ids:
+        return found
+    statement = (
+        select(ComplaintPhoto.complaint_id, ComplaintPhoto.id)
+        .where(
+            ComplaintPhoto.complaint_id.in_(complaint_ids),
+            ComplaintPhoto.hidden.is_(False),
+            ComplaintPhoto.update_id.is_(None),
+        )
+        .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
+    )
+    for complaint_id, photo_id in await session.execute(statement):
+        found[complaint_id].append(
+            f"{base_url}{PHOTO_PATH.format(complaint_id=complaint_id, photo_id=photo_id)}"
+        )
+    submissions = select(Open311Submission).where(Open311Submission.complaint_id.in_(complaint_ids))
+    for submission in await session.scalars(submissions):
+        found[submission.complaint_id].extend(submission.media_urls)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
