@@ -332,3 +332,15 @@ async def test_request_id_follows_the_plugins_header(
 def test_gateway_is_an_asgi_app() -> None:
     assert isinstance(create_app(GatewaySettings()), Gateway)
     assert CLIENT_ADDRESS[0] == "203.0.113.7"
+
+
+def test_generated_request_ids_are_uuid4() -> None:
+    import uuid
+
+    from siantar_gateway.main import _uuid4
+
+    ids = {_uuid4() for _ in range(200)}
+    assert len(ids) == 200
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)

@@ -11,9 +11,11 @@ Run it with `python -m siantar_gateway`, or with uvicorn:
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -50,7 +52,7 @@ from siantar_gateway.responses import (
 )
 from siantar_shared.logging import configure_logging
 from siantar_shared.metrics import Metrics
-from siantar_shared.requestid import new_request_id, request_id_var, sanitize_request_id
+from siantar_shared.requestid import request_id_var, sanitize_request_id
 
 logger = logging.getLogger("siantar_gateway")
 access_logger = logging.getLogger(accesslog.ACCESS_LOGGER)
@@ -73,6 +75,7 @@ class Gateway:
             for service in config.services
         }
         self.metrics = Metrics("gateway")
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}  # labelled metrics, looked up once
         self.openapi = Aggregator(
             list(self.upstreams.values()), settings.OPENAPI_TTL, settings.HEALTH_TIMEOUT
         )
@@ -138,8 +141,15 @@ class Gateway:
 
     def _record(self, method: str, route: str, status: int, path: str, elapsed: float) -> None:
         label = method if method in _METHODS else "OTHER"
-        self.metrics.requests.labels(label, route, str(status)).inc()
-        self.metrics.latency.labels(label, route).observe(elapsed)
+        key = (label, route, status)
+        children = self._children.get(key)
+        if children is None:  # a bounded set: known methods x kong.yml routes x statuses
+            children = self._children[key] = (
+                self.metrics.requests.labels(label, route, str(status)),
+                self.metrics.latency.labels(label, route),
+            )
+        children[0].inc()
+        children[1].observe(elapsed)
         if self.settings.ACCESS_LOG:
             access_logger.info(
                 "request",
@@ -296,7 +306,17 @@ def _request_id(chain: Chain, scope: Scope) -> RequestId:
         if name == plugin.header:
             incoming = sanitize_request_id(value.decode("latin-1"))
             break
-    return plugin.header, plugin.header_name, incoming or new_request_id()
+    return plugin.header, plugin.header_name, incoming or _uuid4()
+
+
+def _uuid4() -> str:
+    """A random (version 4) UUID as text, as `str(uuid.uuid4())` but without building a UUID object (measured:
+    a third of the time; the gateway makes one per request)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _wrap(send: Send, chain: Chain, request_id: RequestId, added: list[tuple[bytes, bytes]]) -> Send:

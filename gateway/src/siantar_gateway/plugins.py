@@ -33,6 +33,8 @@ PERIODS = ("second", "minute", "hour", "day", "month", "year")
 EXPIRATION = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "month": 2592000, "year": 31536000}
 X_LIMIT = {period: f"X-RateLimit-Limit-{period.capitalize()}" for period in PERIODS}
 X_REMAINING = {period: f"X-RateLimit-Remaining-{period.capitalize()}" for period in PERIODS}
+X_LIMIT_B = {period: name.lower().encode() for period, name in X_LIMIT.items()}
+X_REMAINING_B = {period: name.lower().encode() for period, name in X_REMAINING.items()}
 SIZE_UNITS = {"megabytes": 2**20, "kilobytes": 2**10, "bytes": 1}
 _PLAIN_ORIGIN = re.compile(r"^[A-Za-z0-9.:/-]+$")  # Kong compares such origins as strings, others as regexes
 
@@ -237,59 +239,62 @@ class RateLimiting:
         self.error_code = int(config.get("error_code", int, 429))
         self.error_message = str(config.get("error_message", str, "API rate limit exceeded"))
         self._windows = {period: _Window() for period in self.limits}
+        # per period, shortest first: its window, its length, and the header lines that never change
+        self._periods = [
+            (period, limit, self._windows[period], EXPIRATION[period], (X_LIMIT_B[period], str(limit).encode()),
+             X_REMAINING_B[period], str(limit).encode())
+            for period, limit in self.limits.items()
+        ]  # fmt: skip
 
     def check(self, client: str, now: float | None = None) -> Verdict:
         """Count one request of `client`, unless a limit is reached (then it is refused and not counted)."""
         now = time.time() if now is None else now
         seconds = int(now)
-        usage: dict[str, tuple[int, int]] = {}  # period -> (limit, used before this request)
+        used_by_period = []
         stop = None
-        for period, limit in self.limits.items():
-            window = self._windows[period]
+        for period, limit, window, _, _, _, _ in self._periods:
             start = _window_start(period, seconds)
             if window.start != start:
                 window.start, window.counts = start, {}
             used = window.counts.get(client, 0)
-            usage[period] = (limit, used)
+            used_by_period.append(used)
             if limit - used <= 0:
                 stop = period
         if stop is None:
-            for period in self.limits:
-                counts = self._windows[period].counts
-                counts[client] = counts.get(client, 0) + 1
-        headers, reset = self._headers(usage, stop, now)
-        if stop is not None:
-            return Verdict(headers + [(b"retry-after", str(reset).encode())], reset, self.error_code)
-        return Verdict(headers, None, 200)
-
-    def _headers(self, usage: dict[str, tuple[int, int]], stop: str | None,
-                 now: float) -> tuple[list[tuple[bytes, bytes]], int]:  # fmt: skip
+            for _, _, window, _, _, _, _ in self._periods:
+                window.counts[client] = window.counts.get(client, 0) + 1
         # as Kong's handler: the RateLimit-* triple describes the period with the fewest requests left (on a tie,
         # the longer window); Reset is the seconds until that window ends, at least 1
         headers: list[tuple[bytes, bytes]] = []
-        best: tuple[int, int, int] | None = None  # (remaining, -window, reset)
-        for period, (limit, used) in usage.items():
-            remaining = limit - used
-            if stop is None or stop == period:
-                remaining -= 1
+        best_remaining, best_window, best_reset, best_limit = -1, 0, 1, b""
+        now_ms = int(now * 1000)
+        for (period, limit, window, length, limit_line, remaining_name, limit_text), used in zip(
+            self._periods, used_by_period, strict=True
+        ):
+            remaining = limit - used - (1 if stop is None or stop == period else 0)
             remaining = max(0, remaining)
-            window = EXPIRATION[period]
-            elapsed_ms = int(now * 1000) - self._windows[period].start * 1000
-            reset = max(1, window - elapsed_ms // 1000)
-            if best is None or (remaining, -window) < best[:2]:
-                best = (remaining, -window, reset)
-            headers.append((X_LIMIT[period].encode(), str(limit).encode()))
-            headers.append((X_REMAINING[period].encode(), str(remaining).encode()))
-        assert best is not None
-        chosen_limit = next(limit for period, (limit, _) in usage.items() if EXPIRATION[period] == -best[1])
+            if (
+                best_remaining < 0
+                or remaining < best_remaining
+                or (remaining == best_remaining and length > best_window)
+            ):
+                best_remaining, best_window, best_limit = remaining, length, limit_text
+                best_reset = max(1, length - (now_ms - window.start * 1000) // 1000)
+            headers.append(limit_line)
+            headers.append((remaining_name, str(remaining).encode()))
         if self.hide_client_headers:
-            return [], best[2]
-        headers += [
-            (b"ratelimit-limit", str(chosen_limit).encode()),
-            (b"ratelimit-remaining", str(best[0]).encode()),
-            (b"ratelimit-reset", str(best[2]).encode()),
-        ]
-        return headers, best[2]
+            headers = []
+        else:
+            headers += [
+                (b"ratelimit-limit", best_limit),
+                (b"ratelimit-remaining", str(best_remaining).encode()),
+                (b"ratelimit-reset", str(best_reset).encode()),
+            ]
+        if stop is not None:
+            return Verdict(
+                [*headers, (b"retry-after", str(best_reset).encode())], best_reset, self.error_code
+            )
+        return Verdict(headers, None, 200)
 
 
 def _window_start(period: str, seconds: int) -> int:
