@@ -1,7 +1,7 @@
 """Periodic jobs of svc-permits (`python -m siantar_permits job NAME`, every minute under `make run`, a
 CronJob in production), each under the shared runner's lease:
 
-- `sla-sweep`: recompute every open application's SLA flag (on_time, at_risk, breached) and announce flag
+- `sla-sweep`: deliver queued messages to applicants through identity's notify endpoint (retried); recompute every open application's SLA flag (on_time, at_risk, breached) and announce flag
   changes; where the type allows fiktif positif and a decision stage's deadline passed in silence, the
   application is deemed approved (OSS 57) and waits for a supervisor to issue it;
 - `permit-expiry`: issued permits past `valid_until` become expired; holders are warned (an event the
@@ -26,6 +26,7 @@ from siantar_permits.audit import Actor
 from siantar_permits.config import Settings
 from siantar_permits.erasure.service import EventPage, consume
 from siantar_permits.models import platform
+from siantar_permits.notify.outbox import deliver, identity_sender
 from siantar_permits.permit.models import Permit
 from siantar_shared.calendar import WIB
 from siantar_shared.db import utcnow
@@ -156,10 +157,12 @@ def identity_feed(tokens: ServiceTokenSource) -> Callable[[int], Awaitable[Event
 
 @asynccontextmanager
 async def open_permits_runner(settings: Settings) -> AsyncIterator[JobRunner]:
-    async with open_job_runner(settings, platform) as runner:
+    async with open_job_runner(settings, platform) as runner, make_client(settings.IDENTITY_URL) as client:
+        send = identity_sender(token_source_for(settings, client))
 
         async def sweep(session: AsyncSession) -> None:
             await sla_sweep(session)
+            await deliver(session, send)
 
         async def expiry(session: AsyncSession) -> None:
             await permit_expiry(session)

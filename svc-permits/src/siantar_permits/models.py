@@ -23,6 +23,7 @@ from siantar_permits.application.models import (
 from siantar_permits.document.models import ApplicationDocument
 from siantar_permits.erasure.models import FeedCursor
 from siantar_permits.fee.models import FeeAssessment, Payment
+from siantar_permits.notify.models import Notification
 from siantar_permits.permit.models import Permit
 from siantar_permits.permit_type.models import PermitType, PermitTypeVersion
 from siantar_permits.survey.models import SurveyResponse
@@ -35,6 +36,7 @@ __all__ = [
     "FeeAssessment",
     "FeedCursor",
     "Holiday",
+    "Notification",
     "NumberCounter",
     "Payment",
     "Permit",

@@ -1,6 +1,6 @@
 """Applications: filing, reading, and every workflow action (see `workflow` for the rules they share)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from siantar_permits.audit import Actor
 from siantar_permits.auth import is_licensing_staff, is_technical_staff
 from siantar_permits.document.models import ApplicationDocument
 from siantar_permits.fee.models import FeeAssessment
+from siantar_permits.notify import outbox
 from siantar_permits.permit.models import Permit
 from siantar_permits.permit_type import service as type_service
 from siantar_permits.permit_type.schemas import PermitTypeDefinition, Processing
@@ -33,6 +34,7 @@ from siantar_shared.calendar import WIB
 from siantar_shared.i18n import Text
 
 DECIDERS = (Role.officer, Role.supervisor, Role.verifier)
+CORRECTION_DAYS = 14  # calendar days suggested to the applicant for a correction [U: confirm with DPMPTSP]
 
 
 async def definition_of(session: AsyncSession, app: Application) -> PermitTypeDefinition:
@@ -143,6 +145,8 @@ async def submit(
         await record(session, app, action="resubmit", before=State.returned.value, by=by)
         return app
     await transition(session, app, definition, to=State.submitted, action="submit", by=by, now=now, cal=cal)
+    params = {"application_number": app.reference, "permit_type": definition.name.id}
+    await outbox.queue(session, app, "permit_application_received", params)
     return app
 
 
@@ -180,6 +184,10 @@ async def _return(
     sla.pause(app, now)
     app.sla_flag = "paused"
     await record(session, app, action="return", before=before, by=by, note=note, data=data)
+    correction = (note or "lihat catatan petugas pada permohonan")[:300]
+    due = (now.astimezone(WIB) + timedelta(days=CORRECTION_DAYS)).date().isoformat()
+    params = {"application_number": app.reference, "correction": correction, "due_date": due}
+    await outbox.queue(session, app, "permit_needs_correction", params)
 
 
 async def completeness(

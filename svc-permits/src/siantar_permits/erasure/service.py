@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_permits.application import sla
@@ -24,6 +24,7 @@ from siantar_permits.application.workflow import record, transition
 from siantar_permits.audit import Actor
 from siantar_permits.document.models import ApplicationDocument
 from siantar_permits.erasure.models import FeedCursor
+from siantar_permits.notify.models import Notification
 from siantar_shared.storage import Storage
 
 ERASED_EVENT = "id.go.pematangsiantar.identity.account.erased"
@@ -40,6 +41,9 @@ EventPage = tuple[list[dict[str, Any]], int]
 async def pseudonymise(session: AsyncSession, storage: Storage, subject: UUID, now: datetime) -> int:
     """Pseudonymise every application of `subject`; returns how many. Idempotent."""
     apps = list(await session.scalars(select(Application).where(Application.applicant_id == subject)))
+    await session.execute(
+        delete(Notification).where(Notification.subject_id == subject, Notification.status == "pending")
+    )
     by = Actor.system("erasure")
     for app in apps:
         definition = await definition_of(session, app)

@@ -24,6 +24,7 @@ from siantar_permits.audit import Actor
 from siantar_permits.auth import is_licensing_staff
 from siantar_permits.document.models import ApplicationDocument
 from siantar_permits.fee.models import FeeAssessment, Payment
+from siantar_permits.notify import outbox
 from siantar_permits.permit_type.schemas import FeeMethod, PermitTypeDefinition
 from siantar_shared.auth import Principal
 from siantar_shared.calendar import WIB
@@ -111,6 +112,13 @@ async def assess(
         cal=cal,
         data=data,
     )
+    params = {
+        "application_number": app.reference,
+        "skrd_number": assessment.skrd_number,
+        "amount": amount,
+        "due_date": assessment.due_date.isoformat(),
+    }
+    await outbox.queue(session, app, "fee_assessed", params)
     return assessment
 
 

@@ -20,6 +20,7 @@ from siantar_permits.audit import Actor
 from siantar_permits.config import Settings
 from siantar_permits.issuance.pdf import PermitDocument, render_permit_pdf
 from siantar_permits.issuance.signing import Signer, canonical_payload
+from siantar_permits.notify import outbox
 from siantar_permits.permit.models import Permit
 from siantar_permits.permit_type.schemas import PermitTypeDefinition
 from siantar_shared.calendar import WIB
@@ -119,6 +120,9 @@ class Issuance:
         session.add(permit)
         await session.flush()
         await _supersede(session, app)
+        await outbox.queue(
+            session, app, "permit_issued", {"application_number": app.reference, "permit_number": number}
+        )
         return permit
 
 

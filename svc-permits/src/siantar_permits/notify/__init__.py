@@ -1,0 +1,1 @@
+"""Messages to applicants through identity's notify endpoint (this service holds no phone or e-mail)."""
