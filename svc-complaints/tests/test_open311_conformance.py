@@ -1,10 +1,8 @@
 """Open311 conformance, as another program sees it: svc-complaints and svc-identity run as real uvicorn processes on
 free loopback ports, each on a fresh database of its own (PostgreSQL when TEST_DATABASE_URL is set, else SQLite),
 migrated and seeded as `make run` does; identity's seed writes the demo Open311 client and its `api_key` to
-`var/demo-credentials.json`, which is what this suite posts with. One pair of servers for the test session.
-
-The complaints server is started with `open311.middleware.install` applied to `main.create_app` (a no-op once
-main.py installs it itself)."""
+`var/demo-credentials.json`, which is what this suite posts with. One pair of servers for the test session,
+started as `make run` starts them (`python -m siantar_<service> serve`)."""
 
 import asyncio
 import io
@@ -29,15 +27,6 @@ from siantar_shared.testing.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
-COMPLAINTS_SERVER = """
-import uvicorn
-from siantar_complaints.config import Settings
-from siantar_complaints.main import create_app
-from siantar_complaints.open311.middleware import install
-
-settings = Settings()
-uvicorn.run(install(create_app(settings)), host="127.0.0.1", port=settings.PORT, log_config=None, access_log=False)
-"""
 
 
 def free_port() -> int:
@@ -135,7 +124,7 @@ async def servers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Ser
         # identity's seed writes the demo credentials: complaints reads its client secret there on first use
         await asyncio.gather(
             start("identity", [sys.executable, "-m", "siantar_identity", "serve"]),
-            start("complaints", [sys.executable, "-c", COMPLAINTS_SERVER]),
+            start("complaints", [sys.executable, "-m", "siantar_complaints", "serve"]),
         )
         try:
             await wait_until_up(

@@ -21,7 +21,8 @@ from siantar_complaints.complaint.states import Status
 from siantar_complaints.config import Settings
 from siantar_complaints.identity.client import AgencyDirectory
 from siantar_complaints.identity.dependencies import AgencyDirectoryDep, IdentityServicesDep
-from siantar_complaints.open311 import presenter, repository, submission
+from siantar_complaints.lifecycle.endpoints import SettingsDep as LifecycleSettingsDep
+from siantar_complaints.open311 import presenter, repository, submission, updates
 from siantar_complaints.open311.config import Open311Settings, get_settings
 from siantar_complaints.open311.exceptions import InvalidParameter, RequestNotFound, ServiceNotFound
 from siantar_complaints.open311.formats import render
@@ -37,6 +38,7 @@ from siantar_complaints.open311.params import (
     parse_float,
     parse_int,
 )
+from siantar_shared.auth import AnyPrincipal
 from siantar_shared.db import SessionDep, utcnow
 from siantar_shared.errors import AppError, request_language
 from siantar_shared.i18n import Text
@@ -212,6 +214,28 @@ async def list_updates(fmt: str, request: Request, session: SessionDep, settings
     rows = await repository.public_updates(session, start=start, end=end, limit=settings.MAX_REQUESTS)
     items = [presenter.update(row.entry, row.tracking_number, row.state) for row in rows]
     return render(form, items, root="service_request_updates", item="request_update")
+
+
+@router.post("/servicerequestupdates.{fmt}", summary="Post an update (staff systems)", responses=XML_OR_JSON)
+async def create_update(
+    fmt: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    lifecycle: LifecycleSettingsDep,
+    principal: AnyPrincipal,
+) -> Response:
+    """For an OPD's back office signed in as an officer or supervisor of the request's OPD (bearer token):
+    `service_request_id`, `update_id` (yours; a retry with it writes nothing twice), `updated_datetime`,
+    `status` and `description`. The request's current status posts a public update; `IN_PROGRESS` starts the
+    work, `FIXED` resolves it with `description` as the public follow-up. Answers `[{update_id}]`."""
+    form_format = check_format(fmt)
+    form = await request.form(max_files=0, max_fields=100)
+    params = Params(form, request.query_params)
+    check_jurisdiction(params, settings)
+    entry = await updates.post(session, params, principal, lifecycle)
+    items = [{"update_id": str(entry.id)}]
+    return render(form_format, items, root="service_request_updates", item="request_update")
 
 
 def request_filter(params: Params, settings: Open311Settings, *, now: datetime) -> repository.RequestFilter:
