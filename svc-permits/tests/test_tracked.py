@@ -59,6 +59,8 @@ async def test_simbg_statuses_followed(
         await client.get(f"{APPS}/{first['application_id']}/history", headers=citizen(test_keys, holder))
     )["items"]
     assert [h["data"]["external_status"] for h in history] == ["pendaftaran", "penilaian_teknis", "terbit"]
+    pdf = await client.get(f"{APPS}/{first['application_id']}/permit.pdf", headers=citizen(test_keys, holder))
+    assert pdf.status_code == 404  # the PBG document itself is SIMBG's
     blds = (await client.get(f"{PREFIX}/open-data/blds.csv")).text
     assert "SK-PBG-127201-2026-0001" in blds
     assert "Budi" not in blds

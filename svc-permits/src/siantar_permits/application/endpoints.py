@@ -468,6 +468,8 @@ async def permit_pdf(
     permit = await session.scalar(select(Permit).where(Permit.application_id == app.id))
     if permit is None:
         raise NotFound(Text("Izin belum terbit", "No permit issued yet"))
+    if not permit.pdf_key:  # a tracked permit: its document is the external system's
+        raise NotFound(Text("Dokumen izin ini disimpan di SIMBG", "This permit's document is kept in SIMBG"))
     chunks = await storage.open_stream(permit.pdf_key)
     headers = {
         "X-Content-SHA256": permit.pdf_sha256,

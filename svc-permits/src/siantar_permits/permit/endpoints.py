@@ -1,7 +1,7 @@
 """`GET /permits/v1/verify/{code}`: public check of a permit from its QR code (non-personal data only)."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
@@ -38,7 +38,7 @@ class Verification(BaseModel):
     issued_at: datetime
     valid_from: date
     valid_until: date | None
-    status: str = Field(description="valid, expired or revoked")
+    status: Literal["valid", "expired", "revoked"]
     signature_valid: bool
     verified_at: datetime
 
@@ -51,7 +51,7 @@ async def view(session: SessionDep, signer: SignerDep, settings: Settings, code:
     assert app is not None
     definition = await type_service.definition_by_version(session, app.type_version_id)
     now = utcnow()
-    status = "valid"
+    status: Literal["valid", "expired", "revoked"] = "valid"
     if permit.revoked_at is not None or app.state == State.revoked.value:
         status = "revoked"
     elif (
@@ -114,7 +114,7 @@ async def verify(code: CodePath, session: SessionDep, signer: SignerDep, request
         issuer_name=result.issuer,
         valid_from=result.valid_from,
         valid_until=result.valid_until,
-        status=result.status,  # type: ignore[arg-type]
+        status=result.status,
         status_text_id=text_id,
         status_text_en=text_en,
         signature_valid=result.signature_valid,
