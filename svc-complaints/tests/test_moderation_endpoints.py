@@ -39,6 +39,8 @@ async def photo_of(session: AsyncSession, complaint: Complaint) -> ComplaintPhot
         width=10, height=10, size_bytes=100, sha256="0" * 64,
     )  # fmt: skip
     saved: ComplaintPhoto = await save(session, photo)
+    complaint.photo_count += 1
+    await session.flush()
     return saved
 
 

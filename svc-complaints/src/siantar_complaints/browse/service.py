@@ -2,6 +2,7 @@
 from `visibility.visible_to(principal)` (or `only_public()` for published lists): no list ever shows a complaint
 its caller could not open one by one."""
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from siantar_complaints.complaint.schemas import ComplaintRead
 from siantar_complaints.complaint.states import Status
 from siantar_complaints.models import Holiday
 from siantar_shared.auth import Principal
-from siantar_shared.calendar import load_calendar
+from siantar_shared.calendar import WorkingCalendar, load_calendar
 from siantar_shared.db import utcnow
 from siantar_shared.errors import Forbidden
 from siantar_shared.i18n import Text
@@ -55,31 +56,61 @@ class QueueFilters:
     opd: str | None = None
 
 
+@dataclass(slots=True)
+class _Reference:
+    """The calendar and the catalogue as a list page needs them, re-read at most every `REFERENCE_TTL`
+    seconds per database (holiday and category edits reach lists within that time), so that a page costs one
+    query, plus one for photos when a complaint on it has any."""
+
+    loaded_at: float
+    calendar: WorkingCalendar
+    categories: dict[str, Category]
+
+
+REFERENCE_TTL = 60.0
+_references: dict[str, _Reference] = {}
+
+
+async def _reference(session: AsyncSession, codes: set[str]) -> _Reference:
+    key = str(session.get_bind().engine.url)
+    cached = _references.get(key)
+    now = time.monotonic()
+    if cached is None or now - cached.loaded_at > REFERENCE_TTL or not codes <= cached.categories.keys():
+        calendar = await load_calendar(session, Holiday)
+        rows = await session.execute(select(Category.code, Category.name_id, Category.name_en))
+        # transient copies: never expired by another request's rollback
+        categories = {
+            code: Category(code=code, name_id=name_id, name_en=name_en) for code, name_id, name_en in rows
+        }
+        cached = _references[key] = _Reference(now, calendar, categories)
+    return cached
+
+
 async def present_page(
     session: AsyncSession, rows: Sequence[Complaint], principal: Principal | None, *, now: datetime
 ) -> list[ComplaintRead]:
     """A page of complaints through the complaint domain's presenter (which cuts what `principal` may not
-    see), with three queries for the whole page: the calendar, the categories and the photos."""
+    see); photos of the whole page in one query, only when one of its complaints has any."""
     if not rows:
         return []
-    calendar = await load_calendar(session, Holiday)
-    codes = {row.category_code for row in rows}
-    categories = {c.code: c for c in await session.scalars(select(Category).where(Category.code.in_(codes)))}
+    reference = await _reference(session, {row.category_code for row in rows})
     photos: dict[UUID, list[ComplaintPhoto]] = defaultdict(list)
-    statement = (
-        select(ComplaintPhoto)
-        .where(ComplaintPhoto.complaint_id.in_([row.id for row in rows]), ComplaintPhoto.update_id.is_(None))
-        .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
-    )
-    for photo in await session.scalars(statement):
-        photos[photo.complaint_id].append(photo)
+    with_photos = [row.id for row in rows if row.photo_count]
+    if with_photos:
+        statement = (
+            select(ComplaintPhoto)
+            .where(ComplaintPhoto.complaint_id.in_(with_photos), ComplaintPhoto.update_id.is_(None))
+            .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
+        )
+        for photo in await session.scalars(statement):
+            photos[photo.complaint_id].append(photo)
     return [
         present(
             row,
             principal,
             now=now,
-            calendar=calendar,
-            category=categories[row.category_code],
+            calendar=reference.calendar,
+            category=reference.categories[row.category_code],
             photos=photos[row.id],
         )
         for row in rows
