@@ -23,6 +23,11 @@ class ApplicationCreate(Strict):
 
 
 class ApplicationUpdate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"form": {"isi_reklame": "Toko Maju Jaya", "luas_m2": 8}}]},
+    )
+
     applicant_name: Name | None = None
     form: dict[str, Any] | None = Field(default=None, description="Replaces the form whole")
 
@@ -32,29 +37,69 @@ class ActionNote(Strict):
 
 
 class Completeness(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"complete": False, "missing": ["str"], "note": "STR tidak terbaca, unggah ulang"}]
+        },
+    )
+
     complete: bool
     missing: list[str] = Field(default_factory=list, description="Requirement codes missing or unreadable")
     note: Note | None = None
 
 
 class Verification(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"decision": "accept", "note": "Data sesuai dokumen"}]},
+    )
+
     decision: Literal["accept", "return"]
     note: Note | None = None
 
 
 class Recommendation(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"decision": "recommend", "letter_number": "600/123/PUTR/2026", "note": "Sesuai tata ruang"}
+            ]
+        },
+    )
+
     decision: Literal["recommend", "not_recommend"]
     letter_number: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     note: Note | None = None
 
 
 class InspectionSchedule(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "inspector_id": "6f1c2d1e-6f0a-4d8e-9a55-3a0c6c1d2e11",
+                    "scheduled_for": "2026-12-02T09:00:00+07:00",
+                }
+            ]
+        },
+    )
+
     inspector_id: UUID
     scheduled_for: datetime
     note: Note | None = None
 
 
 class InspectionResult(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"result": "passed", "notes": "Konstruksi sesuai gambar", "photo_document_ids": []}]
+        },
+    )
+
     result: Literal["passed", "failed"]
     notes: Note
     photo_document_ids: list[UUID] = Field(default_factory=list, max_length=20)
@@ -65,16 +110,33 @@ class FeeAssessmentCreate(Strict):
 
 
 class Approval(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"decision": "approve", "note": "Disetujui Kasi Perizinan"}]},
+    )
+
     decision: Literal["approve", "send_back"]
     note: Note | None = None
 
 
 class Rejection(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reasons": ["Lokasi di jalur hijau"], "note": "Sesuai rekomendasi PUTR"}]
+        },
+    )
+
     reasons: list[Note] = Field(min_length=1, max_length=20)
     note: Note | None = None
 
 
 class Revocation(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "Reklame dibongkar atas perintah Satpol PP"}]},
+    )
+
     reason: Note
 
 
