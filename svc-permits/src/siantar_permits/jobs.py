@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_permits.application import sla
@@ -41,6 +41,7 @@ EXPIRY_WARNING_DAYS = 30
 SLA_EVENT = "id.go.pematangsiantar.permits.application.sla-flagged"
 EXPIRING_EVENT = "id.go.pematangsiantar.permits.permit.expiring"
 BATCH = 500
+HORIZON = timedelta(days=14)  # only clocks due this soon can turn at risk (holidays included)
 
 
 async def sla_sweep(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
@@ -49,7 +50,15 @@ async def sla_sweep(session: AsyncSession, now: datetime | None = None) -> dict[
     counts = {"flagged": 0, "deemed_approved": 0}
     staged = [s.value for s in OPEN_STATES if s in STAGE_OF]
     statement = (
-        select(Application).where(Application.state.in_(staged)).order_by(Application.sla_due_at).limit(BATCH)
+        select(Application)
+        .where(
+            Application.state.in_(staged),
+            Application.sla_due_at <= now + HORIZON,
+            # breached clocks stay breached until the stage ends (fiktif positif ones were acted on at once)
+            or_(Application.sla_flag.is_(None), Application.sla_flag != "breached"),
+        )
+        .order_by(Application.sla_due_at)
+        .limit(BATCH)
     )
     for app in await session.scalars(statement):
         definition = await definition_of(session, app)
