@@ -647,7 +647,9 @@ class TestPermitFlow:
         body, headers = bank_callback(secret, payload)
         forged = await gateway.post(callback, content=body.replace(b"127500", b"1"), headers=headers)
         assert forged.status_code == 401, forged.text
-        paid = ok(await gateway.post(callback, content=body, headers=headers))
+        request_id = f"e2e-bank-{uuid.uuid4()}"
+        paid = ok(await gateway.post(callback, content=body, headers={**headers, "X-Request-ID": request_id}))
+        assert await in_logs(platform, request_id, "gateway", "permits") == []
         assert paid["application_id"] == app["id"]
         assert paid["state"] == "approval"
         assert paid["duplicate"] is False
