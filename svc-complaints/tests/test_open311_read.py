@@ -13,6 +13,7 @@ from open311_schemas import assert_datetimes, parse_xml, texts, validate, valida
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.complaint.models import Complaint, ComplaintUpdate
+from siantar_complaints.open311.config import Open311Settings, get_settings
 from siantar_complaints.open311.middleware import install
 from siantar_shared.testing.plugin import save
 
@@ -82,6 +83,15 @@ class TestDiscovery:
             "application/json",
         ]
         assert root.findtext("changeset") == body["changeset"]
+
+    async def test_behind_the_gateway_and_when_configured(self, app: FastAPI, client: AsyncClient) -> None:
+        forwarded = {"X-Forwarded-Host": "api.siantar.test:8443", "X-Forwarded-Proto": "https"}
+        answer = await client.get(f"{V2}/discovery.json", headers=forwarded)
+        assert answer.json()["endpoints"][0]["url"] == "https://api.siantar.test:8443/open311/v2"
+        configured = Open311Settings(PUBLIC_URL="https://api.pematangsiantar.go.id/open311/v2")
+        app.dependency_overrides[get_settings] = lambda: configured
+        answer = await client.get(f"{V2}/discovery.xml", headers=forwarded)
+        assert parse_xml(answer.content).findtext("endpoints/endpoint/url") == configured.PUBLIC_URL
 
 
 class TestServices:

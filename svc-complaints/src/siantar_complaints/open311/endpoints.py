@@ -53,7 +53,7 @@ XML_OR_JSON: dict[int | str, dict[str, Any]] = {200: {"content": {"text/xml": {}
 async def discovery(fmt: str, request: Request, settings: SettingsDep) -> Response:
     """Where this endpoint is, what it speaks (`text/xml`, `application/json`) and how to get an `api_key`."""
     form = check_format(fmt)
-    url = settings.PUBLIC_URL or str(request.base_url).rstrip("/") + PREFIX
+    url = public_root(request, settings) + PREFIX
     production = bool(request.app.state.settings.is_production)
     return render(form, presenter.discovery(settings, url=url, production=production), root="discovery")
 
@@ -111,7 +111,12 @@ async def list_requests(
     where = request_filter(params, settings, now=utcnow())
     rows = await repository.find_requests(session, where)
     items = await present(
-        request, session, agencies, rows, extensions=parse_bool("extensions", params.get("extensions"))
+        request,
+        session,
+        agencies,
+        rows,
+        settings=settings,
+        extensions=parse_bool("extensions", params.get("extensions")),
     )
     return render(form, items, root="service_requests", item="request")
 
@@ -179,7 +184,12 @@ async def get_request(
     if not rows:
         raise _request_not_found(service_request_id)
     items = await present(
-        request, session, agencies, rows, extensions=parse_bool("extensions", params.get("extensions"))
+        request,
+        session,
+        agencies,
+        rows,
+        settings=settings,
+        extensions=parse_bool("extensions", params.get("extensions")),
     )
     return render(form, items, root="service_requests", item="request")
 
@@ -312,6 +322,7 @@ async def present(
     agencies: AgencyDirectory,
     complaints: Sequence[Complaint],
     *,
+    settings: Open311Settings,
     extensions: bool,
 ) -> list[dict[str, Any]]:
     duplicates = {row.duplicate_of_id for row in complaints if row.duplicate_of_id is not None}
@@ -323,11 +334,24 @@ async def present(
         language=request_language(request),
         extensions=extensions,
         media=await repository.media(
-            session, [row.id for row in complaints], base_url=str(request.base_url).rstrip("/")
+            session, [row.id for row in complaints], base_url=public_root(request, settings)
         ),
     )
     notes = await repository.public_notes(session, [row.id for row in complaints]) if extensions else {}
     return [presenter.request(row, context, notes.get(row.id, [])) for row in complaints]
+
+
+def public_root(request: Request, settings: Open311Settings) -> str:
+    """Where clients reach this service (without /open311/v2): `PUBLIC_URL` when configured (production),
+    else what the gateway says in `X-Forwarded-Proto`/`X-Forwarded-Host` (it sends `Host` as the upstream's),
+    else the request's own base URL."""
+    if settings.PUBLIC_URL:
+        return settings.PUBLIC_URL.rstrip("/").removesuffix(PREFIX)
+    host = request.headers.get("x-forwarded-host")
+    if host:
+        proto = request.headers.get("x-forwarded-proto") or request.url.scheme
+        return f"{proto}://{host.split(',')[0].strip()}"
+    return str(request.base_url).rstrip("/")
 
 
 async def agency_names(agencies: AgencyDirectory) -> dict[str, str]:
