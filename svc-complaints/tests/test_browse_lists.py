@@ -110,13 +110,14 @@ class TestPublicList:
 
 
 class TestSearch:
-    async def test_words_match_title_or_description_as_prefixes(
+    async def test_whole_words_match_title_or_description(
         self, client: AsyncClient, world: dict[str, Any]
     ) -> None:
-        for q in ("sampah", "SAMPAH pasar", "tumpuk", "Horas", "sampah, pasar!"):
+        for q in ("sampah", "SAMPAH pasar", "tumpukan", "Horas", "sampah, pasar!", "diangkut belum"):
             assert ids((await client.get(LIST, params={"q": q})).json()) == [str(world["rubbish"].id)], q
         assert ids((await client.get(LIST, params={"q": "lampu mati"})).json()) == [str(world["public"].id)]
         assert ids((await client.get(LIST, params={"q": "sampah lampu"})).json()) == []
+        assert ids((await client.get(LIST, params={"q": "tumpuk"})).json()) == []  # whole words only
 
     async def test_accents_and_case_do_not_matter(
         self, client: AsyncClient, session: AsyncSession, world: dict[str, Any]

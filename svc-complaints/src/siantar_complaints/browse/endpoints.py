@@ -62,11 +62,13 @@ async def list_complaints(
     since: SinceQuery = None,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=200, description="Words that must all appear in the title or text"),
+        Query(
+            min_length=1, max_length=200, description="Whole words that must all appear in the title or text"
+        ),
     ] = None,
 ) -> ComplaintPage:
-    """Public complaints, newest first, with filters and full-text search (`q`: every word must appear, each
-    as a prefix, in the title or description; case and accents do not matter). Restricted complaints never
+    """Public complaints, newest first, with filters and full-text search (`q`: every word must appear, as a
+    whole word, in the title or description; case does not matter). Restricted complaints never
     appear here, not even the caller's own (see `/me/complaints`). Keyset pages: pass `next_cursor` back."""
     filters = PublicFilters(status, category, kelurahan, kecamatan, _aware(since), q)
     page = await browse_service.list_public(session, principal, pagination, filters)

@@ -15,11 +15,14 @@ VISIBILITY_CELL = Index("ix_complaint_visibility_cell", Complaint.report_visibil
 
 SEARCH_INDEX = "ix_complaint_search"  # PostgreSQL: GIN on the search document
 SEARCH_DOCUMENT = "search_document"  # PostgreSQL: a stored generated tsvector column of `complaint`
+TERM_POSTINGS = ("complaint_term", "pk_complaint_term")  # PostgreSQL: the words of public complaints
 FTS_TABLE = "complaint_fts"  # SQLite: FTS5 virtual table
 FTS_OBJECTS = frozenset(
     {FTS_TABLE, *(f"{FTS_TABLE}_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config"))}
 )
-Base.metadata.info.setdefault(UNMODELLED, set()).update({SEARCH_INDEX, SEARCH_DOCUMENT, *FTS_OBJECTS})
+Base.metadata.info.setdefault(UNMODELLED, set()).update(
+    {SEARCH_INDEX, SEARCH_DOCUMENT, *TERM_POSTINGS, *FTS_OBJECTS}
+)
 
 
 class ComplaintCellCount(Base):

@@ -1,8 +1,12 @@
-"""Full-text search of complaints' title and description, served by an index on both databases.
+"""Full-text search of complaints' title and description: whole words, all of which must appear (case and, on
+SQLite, accents do not matter), served by an index on both databases.
 
-- PostgreSQL: a stored generated column `search_document` = `to_tsvector('simple', title || ' ' ||
-  description)` with a GIN index (no model describes it: `browse.models` lists it as unmodelled); the query is a prefix `tsquery` of the words, all of which must match. The
-  `simple` configuration only lower-cases: no stemming, which would be wrong for Bahasa Indonesia anyway.
+- PostgreSQL: `complaint_term` holds the words (lexemes of the stored `search_document`, 'simple'
+  configuration: lower-cased, no stemming, which would be wrong for Bahasa Indonesia anyway) of every public
+  complaint, ordered by (term, created_at, id) and kept by a trigger. A search reads the postings of its
+  rarest word newest first, checks the other words on the complaint's document, and stops after a page: log n
+  plus the page, never a scan of the table or of every match. The rarest word is found by counting at most
+  `PROBE` postings of each.
 - SQLite: an FTS5 table `complaint_fts` (complaint id, title, description) kept in sync by triggers, with the
   `unicode61` tokenizer removing diacritics.
 
@@ -14,15 +18,17 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, literal_column, select, table, text
+from sqlalchemy import Select, and_, column, func, literal_column, select, table, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.complaint.models import Complaint
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 64
+PROBE = 2000  # postings counted per word to find the rarest
 _WORD = re.compile(r"\w+")
-# PostgreSQL: the stored generated column (migration create_complaint_cell_count), GIN-indexed
-PG_DOCUMENT = "complaint.search_document"
+TERMS = table("complaint_term", column("term"), column("created_at"), column("complaint_id"))
+FTS = table("complaint_fts", literal_column("complaint_id"))
 
 
 def terms(query: str) -> list[str]:
@@ -34,19 +40,34 @@ def terms(query: str) -> list[str]:
     return unique[:MAX_TERMS]
 
 
-def matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
-    """Complaints whose title or description has every word (each as a prefix)."""
+async def restrict(session: AsyncSession, statement: Select[Any], words: list[str]) -> Select[Any]:
+    """`statement` (of complaints, ordered newest first by the caller) limited to those with every word."""
     if not words:
         raise ValueError("a search needs at least one word")
-    if dialect == "postgresql":
-        tsquery = " & ".join(f"{word}:*" for word in words)
-        clause = text(f"{PG_DOCUMENT} @@ to_tsquery('simple'::regconfig, :search_tsquery)")
-        return and_(clause.bindparams(search_tsquery=tsquery))
-    fts_query = " AND ".join(f'"{word}"*' for word in words)
-    fts = table("complaint_fts", literal_column("complaint_id"))
-    ids: Select[Any] = (
-        select(literal_column("complaint_id"))
-        .select_from(fts)
-        .where(text("complaint_fts MATCH :search_match").bindparams(search_match=fts_query))
-    )
-    return Complaint.id.in_(ids)
+    if session.get_bind().dialect.name != "postgresql":
+        fts_query = " AND ".join(f'"{word}"' for word in words)
+        matching: Select[Any] = (
+            select(literal_column("complaint_id"))
+            .select_from(FTS)
+            .where(text("complaint_fts MATCH :search_match").bindparams(search_match=fts_query))
+        )
+        return statement.where(Complaint.id.in_(matching))
+    driver = await _rarest(session, words)
+    statement = statement.join(
+        TERMS, and_(TERMS.c.complaint_id == Complaint.id, TERMS.c.created_at == Complaint.created_at)
+    ).where(TERMS.c.term == driver)
+    others = [word for word in words if word != driver]
+    if others:
+        document = text("complaint.search_document @@ to_tsquery('simple'::regconfig, :search_tsquery)")
+        statement = statement.where(and_(document.bindparams(search_tsquery=" & ".join(others))))
+    return statement
+
+
+async def _rarest(session: AsyncSession, words: list[str]) -> str:
+    if len(words) == 1:
+        return words[0]
+    counts: dict[str, int] = {}
+    for word in words:
+        postings = select(TERMS.c.term).where(TERMS.c.term == word).limit(PROBE).subquery()
+        counts[word] = int((await session.execute(select(func.count()).select_from(postings))).scalar_one())
+    return min(words, key=lambda word: counts[word])

@@ -125,14 +125,10 @@ async def _page(
     return ComplaintPage(items=items, next_cursor=cursor)
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
 async def list_public(
     session: AsyncSession, principal: Principal | None, params: CursorParams, filters: PublicFilters
 ) -> ComplaintPage:
-    """Public complaints, newest first, filtered and optionally searched (all words, as prefixes)."""
+    """Public complaints, newest first, filtered and optionally searched (every word, whole)."""
     clauses: list[ColumnElement[bool]] = [visibility.only_public()]
     if filters.status:
         clauses.append(Complaint.status.in_([s.value for s in filters.status]))
@@ -144,12 +140,13 @@ async def list_public(
         clauses.append(Complaint.kecamatan_code == filters.kecamatan)
     if filters.since is not None:
         clauses.append(Complaint.created_at >= filters.since)
+    statement = select(Complaint).where(and_(*clauses))
     if filters.q is not None:
         words = search.terms(filters.q)
         if not words:
             raise EmptySearch(Text("Isi `q` dengan huruf atau angka", "Give `q` some letters or digits"))
-        clauses.append(search.matches(_dialect(session), words))
-    return await _page(session, select(Complaint).where(and_(*clauses)), params, principal)
+        statement = await search.restrict(session, statement, words)
+    return await _page(session, statement, params, principal)
 
 
 async def list_mine(
