@@ -1,0 +1,224 @@
+"""Submissions/s and read latencies of svc-complaints beside bare baselines, at 1 and 32 clients (issue 4).
+
+Starts a JWKS server (a test signing key) and the service with its baselines (`app.py`, uvicorn, one process)
+on 127.0.0.1 against a database made by `load.py`, then drives each case for `--seconds` with aiohttp clients
+and prints one line per case and a JSON summary. Writes add rows to that database.
+
+    .tools/bin/uv run --no-sync python bench/complaints/run.py --database complaints_bench_1000000
+"""
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from siantar_shared.testing.tokens import TEST_AUDIENCE, TEST_ISSUER, TestKeys
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+MAX_SECONDS = 60.0
+WORDS = [
+    "sampah",
+    "lampu",
+    "banjir",
+    "trotoar",
+    "pasar",
+    "jembatan",
+    "puskesmas",
+    "angkot",
+    "horas",
+    "selokan",
+]
+BOXES = [  # about 1 km x 1 km around the load's centres
+    "99.064,2.955,99.073,2.964", "99.055,2.965,99.064,2.974", "99.070,2.940,99.079,2.949",
+    "99.050,2.985,99.059,2.994", "99.045,2.925,99.054,2.934",
+]  # fmt: skip
+POINTS = [(2.9595, 99.0687), (2.9700, 99.0600), (2.9450, 99.0750), (2.9900, 99.0550)]
+CATEGORIES = ["lampu-jalan", "sampah", "jalan-rusak", "drainase-banjir"]
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    requests: Callable[[], Iterator[tuple[str, dict[str, str], Any]]]  # (path, headers, json body or None)
+    kind: str = "read"
+    results: dict[int, dict[str, float]] = field(default_factory=dict)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def serve_jwks(keys: TestKeys, port: int) -> web.AppRunner:
+    async def jwks(_: web.Request) -> web.Response:
+        return web.json_response(keys.jwks)
+
+    app = web.Application()
+    app.router.add_get("/jwks.json", jwks)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+def start_service(database: str, port: int, jwks_port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "COMPLAINTS_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
+        "COMPLAINTS_JWKS_URL": f"http://127.0.0.1:{jwks_port}/jwks.json",
+        "COMPLAINTS_TOKEN_ISSUER": TEST_ISSUER,
+        "COMPLAINTS_TOKEN_AUDIENCE": TEST_AUDIENCE,
+        "COMPLAINTS_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "app:create_bench_app", "--app-dir", str(HERE),
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+async def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            if process.poll() is not None:
+                raise RuntimeError("the service exited")
+            try:
+                async with http.get(f"{base}/livez") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the service did not start")
+
+
+def cases(keys: TestKeys) -> list[Case]:
+    citizen = {"Authorization": f"Bearer {keys.mint(roles=['citizen'], scopes=['complaints:write'])}"}
+    officer = {"Authorization": f"Bearer {keys.mint(roles=['officer'], agency='DLH')}"}
+
+    def same(path: str, headers: dict[str, str] | None = None) -> Callable[[], Iterator[Any]]:
+        return lambda: itertools.repeat((path, headers or {}, None))
+
+    def rotating(paths: list[str], headers: dict[str, str] | None = None) -> Callable[[], Iterator[Any]]:
+        return lambda: ((p, headers or {}, None) for p in itertools.cycle(paths))
+
+    def submissions() -> Iterator[Any]:
+        for n in itertools.count():
+            lat, long = POINTS[n % len(POINTS)]
+            body = {
+                "title": "Lampu jalan mati", "description": "Lampu jalan di depan rumah mati sejak kemarin malam.",
+                "category": "lampu-jalan", "answers": {"masalah": "mati"}, "location": {"lat": lat, "long": long},
+                "kelurahan": "12.72.05.1002",
+                "channel": "app",
+            }  # fmt: skip
+            yield "/complaints/v1/complaints", {**citizen, "Idempotency-Key": str(uuid.uuid4())}, body
+
+    def inserts(path: str) -> Callable[[], Iterator[Any]]:
+        return lambda: itertools.repeat((path, {}, None))
+
+    dup_paths = [
+        f"/bench/duplicates?category={c}&lat={lat}&long={long}" for c in CATEGORIES for lat, long in POINTS
+    ]
+    return [
+        Case("raw keyset page (asyncpg)", "GET", same("/bench/raw-page")),
+        Case("officer queue", "GET", same("/complaints/v1/queue", officer)),
+        Case("public list", "GET", same("/complaints/v1/complaints")),
+        Case("map (1 km box)", "GET", rotating([f"/complaints/v1/map?bbox={b}" for b in BOXES])),
+        Case("search (1 word)", "GET", rotating([f"/complaints/v1/complaints?q={w}" for w in WORDS])),
+        Case("duplicate check", "GET", rotating(dup_paths)),
+        Case("raw insert (asyncpg)", "POST", inserts("/bench/raw-insert"), kind="write"),
+        Case("ORM insert", "POST", inserts("/bench/orm-insert"), kind="write"),
+        Case("submission (full)", "POST", submissions, kind="write"),
+    ]
+
+
+async def drive(base: str, case: Case, clients: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    source = case.requests()
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        deadline = time.perf_counter() + seconds
+
+        async def client() -> None:
+            nonlocal errors
+            while (start := time.perf_counter()) < deadline:
+                path, headers, body = next(source)
+                async with http.request(case.method, base + path, headers=headers, json=body) as response:
+                    await response.read()
+                    if response.status >= 400:
+                        errors += 1
+                        if errors == 1:
+                            print(f"    {case.name}: HTTP {response.status} {(await response.text())[:300]}")
+                latencies.append(time.perf_counter() - start)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pick(q: float) -> float:
+        return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2)
+
+    return {
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": pick(0.5),
+        "p99_ms": pick(0.99),
+        "errors": errors,
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True, help="a database made by load.py")
+    parser.add_argument(
+        "--seconds", type=float, default=8.0, help=f"per case and concurrency (max {MAX_SECONDS})"
+    )
+    parser.add_argument("--clients", default="1,32", help="concurrency levels, comma-separated (max 64)")
+    parser.add_argument("--only", default="", help="run the cases whose name contains this text")
+    args = parser.parse_args()
+    seconds = min(args.seconds, MAX_SECONDS)
+    levels = [min(int(c), 64) for c in args.clients.split(",")]
+    keys = TestKeys()
+    jwks_port, port = free_port(), free_port()
+    jwks = await serve_jwks(keys, jwks_port)
+    process = start_service(args.database, port, jwks_port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_ready(base, process)
+        selected = [c for c in cases(keys) if args.only in c.name]
+        for case in selected:
+            await drive(base, case, 1, min(1.0, seconds))  # warm up: caches, token, plans
+            for clients in levels:
+                case.results[clients] = await drive(base, case, clients, seconds)
+                r = case.results[clients]
+                print(
+                    f"{case.name:28} clients {clients:>2}  {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+                    f"p99 {r['p99_ms']:7.2f} ms  errors {int(r['errors'])}",
+                    flush=True,
+                )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        await jwks.cleanup()
+    print(json.dumps({"database": args.database, "results": {c.name: c.results for c in selected}}))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
