@@ -61,9 +61,12 @@ async def test_reading_matrix(
     """Every caller against the application, its history, its documents and the list (one application
     filed once: filing is the slow part)."""
     actors, app = reklame
+    document = ok(await client.get(f"{APPS}/{app['id']}/documents", headers=actors.applicant()))["items"][0][
+        "id"
+    ]
     seen: dict[tuple[str, str], int] = {}
     for caller, headers in callers(test_keys, actors).items():
-        for resource in ("", "/history", "/documents"):
+        for resource in ("", "/history", "/documents", f"/documents/{document}"):
             seen[caller, resource] = (
                 await client.get(f"{APPS}/{app['id']}{resource}", headers=headers)
             ).status_code
@@ -74,7 +77,9 @@ async def test_reading_matrix(
         else:
             seen[caller, "list"] = listing.status_code
     expected = {
-        (caller, r): EXPECTED[caller] for caller in EXPECTED for r in ("", "/history", "/documents", "list")
+        (caller, r): EXPECTED[caller]
+        for caller in EXPECTED
+        for r in ("", "/history", "/documents", f"/documents/{document}", "list")
     }
     assert seen == expected
 

@@ -212,7 +212,15 @@ class TestWorkflowRules:
         assert app["state"] == "submitted"
         assert app["sla"]["paused"] is False
         docs = ok(await client.get(f"{APPS}/{app['id']}/documents", headers=actors.applicant()))["items"]
-        assert [d["version"] for d in docs if d["requirement_code"] == "proposal"] == [1, 2]
+        proposals = [d for d in docs if d["requirement_code"] == "proposal"]
+        assert [d["version"] for d in proposals] == [1, 2]
+        download = await client.get(
+            f"{APPS}/{app['id']}/documents/{proposals[1]['id']}", headers=actors.officer()
+        )
+        assert download.status_code == 200
+        assert download.headers["content-type"] == "application/pdf"
+        assert download.content == PDF
+        assert download.headers["x-content-sha256"] == proposals[1]["sha256"]
         history = ok(await client.get(f"{APPS}/{app['id']}/history", headers=actors.applicant()))["items"]
         assert [h["oss_status"] for h in history if h["action"] in ("return", "resubmit")] == ["41", "42"]
 

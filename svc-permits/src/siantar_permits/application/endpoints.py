@@ -13,6 +13,7 @@ from siantar_permits.application.states import BLDS_STATUS, OSS_STATUS, TRANSITI
 from siantar_permits.auth import STAFF_ROLES, is_licensing_staff
 from siantar_permits.dependencies import IssuanceDep, StorageDep
 from siantar_permits.document import service as documents
+from siantar_permits.document.models import ApplicationDocument
 from siantar_permits.fee import service as fees
 from siantar_permits.permit.models import Permit
 from siantar_shared.auth import AnyPrincipal, Principal, require
@@ -95,6 +96,10 @@ async def list_applications(
     page: CursorQuery,
     state: Annotated[State | None, Query(description="Only this state (officers' queue)")] = None,
     type: Annotated[str | None, Query(max_length=48)] = None,
+    sla_flag: Annotated[
+        str | None,
+        Query(pattern="^(on_time|at_risk|breached|paused)$", description="Only clocks in this condition"),
+    ] = None,
 ) -> schemas.ApplicationList:
     """Newest first. An applicant sees their own; DPMPTSP staff all; a technical OPD those it has tasks on."""
     statement = select(Application).where(access.visible_to(principal))
@@ -102,6 +107,8 @@ async def list_applications(
         statement = statement.where(Application.state == state.value)
     if type is not None:
         statement = statement.where(Application.type_code == type)
+    if sla_flag is not None:
+        statement = statement.where(Application.sla_flag == sla_flag)
     table = Application.__table__.c
     keys = [SortKey(table.created_at, True), SortKey(table.id, True)]
     rows, cursor = await paginate(session, statement, page, keys)
@@ -452,6 +459,36 @@ async def list_documents(
     return schemas.DocumentList(
         items=[schemas.DocumentOut.model_validate(d) for d in await documents.list_documents(session, app)]
     )
+
+
+@router.get(
+    "/applications/{application_id}/documents/{document_id}",
+    tags=["documents"],
+    summary="Download a document",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+)
+async def download_document(
+    principal: AnyPrincipal,
+    application_id: IdPath,
+    document_id: UUID,
+    session: SessionDep,
+    storage: StorageDep,
+) -> StreamingResponse:
+    """One uploaded version, as stored (its sniffed type; `X-Content-SHA256` to check it), for whoever may
+    see the application."""
+    app = await access.load(session, application_id, principal)
+    document = await session.get(ApplicationDocument, document_id)
+    if document is None or document.application_id != app.id or document.size == 0:
+        raise NotFound(Text("Dokumen tidak ditemukan", "Document not found"))
+    chunks = await storage.open_stream(document.storage_key)
+    headers = {
+        "X-Content-SHA256": document.sha256,
+        "Content-Disposition": f'attachment; filename="{document.requirement_code}-v{document.version}"',
+        "Cache-Control": NO_STORE,
+        "X-Content-Type-Options": "nosniff",
+    }
+    return StreamingResponse(chunks, media_type=document.content_type, headers=headers)
 
 
 @router.get(
