@@ -171,8 +171,14 @@ def kong_service(doc: Any) -> list[str]:
     problems += [f"kong: {key} must be {value}" for key, value in expected.items() if env.get(key) != value]
     if kong.get("image") != "kong:3.9":
         problems.append("kong: image must be kong:3.9 (the last OSS line)")
-    if "./gateway/kong.yml:/kong/kong.yml:ro" not in (kong.get("volumes") or []):
-        problems.append("kong: gateway/kong.yml must be mounted read-only at /kong/kong.yml")
+    volumes = kong.get("volumes") or []
+    for mount, what in (
+        ("./deploy/kong/kong.prod.yml:/kong/kong.yml:ro", "the production render of kong.yml"),
+        ("./deploy/kong/kong.conf:/etc/kong/kong.conf:ro", "kong.conf"),
+        ("./deploy/kong/errors:/etc/kong/errors:ro", "the error templates"),
+    ):
+        if mount not in volumes:
+            problems.append(f"kong: {what} must be mounted read-only ({mount})")
     if not env.get("KONG_ADMIN_LISTEN", "").startswith("127.0.0.1:"):
         problems.append("kong: KONG_ADMIN_LISTEN must be on 127.0.0.1")
     admin_port = env.get("KONG_ADMIN_LISTEN", ":8001").rsplit(":", 1)[-1]
