@@ -2,7 +2,7 @@
 (filters, pages, default window, extensions), one request, tokens, the update feed; visibility; errors."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -274,6 +274,10 @@ class TestRequests:
         start = (now - timedelta(days=3)).astimezone().isoformat()
         end = (now - timedelta(days=1)).isoformat().replace("+00:00", "Z")
         assert await numbers(start_date=start, end_date=end) == [lamp.tracking_number]
+        # "+07:00" sent unescaped in a query string arrives as " 07:00"
+        wib = (now - timedelta(days=3)).astimezone(timezone(timedelta(hours=7))).isoformat(timespec="seconds")
+        answer = await client.get(f"{V2}/requests.json?start_date={wib}&end_date={end}")
+        assert [item["service_request_id"] for item in answer.json()] == [lamp.tracking_number]
         assert old.tracking_number in await numbers(updated_after=(now - timedelta(days=2)).isoformat())
         after_old = (now - timedelta(days=121)).isoformat()
         assert await numbers(start_date=after_old, end_date=(now - timedelta(days=100)).isoformat()) == [
