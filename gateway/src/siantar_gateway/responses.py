@@ -102,19 +102,31 @@ async def send_problem(send: Send, scope: Scope, status: int, problem: Problem, 
 
 async def send_open311_error(send: Send, scope: Scope, path: str, status: int, problem: Problem,
                              headers: Headers = (), **params: str) -> None:  # fmt: skip
-    """GeoReport v2 errors: `[{"code": 429, "description": "..."}]`, or `<errors><error>...` for `.xml` paths."""
+    """GeoReport v2 errors: `[{"code": 429, "description": "..."}]`, or `<errors><error>...` for `.xml` paths.
+
+    The HTTP status is one of the three the spec knows (as svc-complaints answers under the same prefix): 403
+    for 401/403, 404 for 404, 400 for everything else; `code` keeps the gateway's own status (413, 429, 502,
+    504), and `Retry-After` stays on a rate-limit refusal."""
     _, _, detail = problem
+    code, status = status, open311_status(status)
     description = detail.format(**params).pick(pick_language(_header(scope, b"accept-language")))
     own = [(b"cache-control", b"no-store"), *headers]
     if path.endswith(".xml"):
         payload = (
             '<?xml version="1.0" encoding="utf-8"?>\n<errors><error>'
-            f"<code>{status}</code><description>{escape(description)}</description>"
+            f"<code>{code}</code><description>{escape(description)}</description>"
             "</error></errors>"
         ).encode()
         await send_bytes(send, status, payload, "application/xml; charset=utf-8", own)
     else:
-        await send_json(send, status, [{"code": status, "description": description}], headers=own)
+        await send_json(send, status, [{"code": code, "description": description}], headers=own)
+
+
+def open311_status(status: int) -> int:
+    """The GeoReport v2 status of an error: 403 (key missing or refused), 404 (no such thing), else 400."""
+    if status in (401, 403):
+        return 403
+    return 404 if status == 404 else 400
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
