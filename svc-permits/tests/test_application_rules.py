@@ -223,6 +223,11 @@ class TestWorkflowRules:
         assert download.headers["x-content-sha256"] == proposals[1]["sha256"]
         history = ok(await client.get(f"{APPS}/{app['id']}/history", headers=actors.applicant()))["items"]
         assert [h["oss_status"] for h in history if h["action"] in ("return", "resubmit")] == ["41", "42"]
+        uploads = [
+            h["data"] for h in history if h["action"] == "upload" and h["data"]["requirement"] == "proposal"
+        ]
+        assert [u["version"] for u in uploads] == [1, 2]
+        assert uploads[1]["sha256"] == proposals[1]["sha256"]
 
     async def test_submit_needs_level_2_and_documents(
         self, client: AsyncClient, session: AsyncSession, test_keys: TestKeys

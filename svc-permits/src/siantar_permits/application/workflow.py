@@ -113,10 +113,13 @@ async def record(
     by: Actor,
     note: str | None = None,
     data: dict[str, Any] | None = None,
+    bump: bool = True,
 ) -> ApplicationEvent:
     """Write the history row and the event for an act on `app` (a transition, or e.g. a scheduled
-    inspection that leaves the state as it is; its version still grows, so stale copies are refused)."""
-    app.modified_at = utcnow()
+    inspection that leaves the state as it is; its version still grows, so stale copies are refused).
+    `bump=False` records an act beside the application (an uploaded document) without changing it."""
+    if bump:
+        app.modified_at = utcnow()
     try:
         await session.flush()
     except StaleDataError as exc:

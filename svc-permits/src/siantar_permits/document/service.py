@@ -11,7 +11,8 @@ from siantar_permits.application.exceptions import ApplicationInvalid
 from siantar_permits.application.models import Application
 from siantar_permits.application.service import definition_of
 from siantar_permits.application.states import State
-from siantar_permits.application.workflow import must, require_state
+from siantar_permits.application.workflow import must, record, require_state
+from siantar_permits.audit import Actor
 from siantar_permits.auth import is_licensing_staff, is_technical_staff
 from siantar_permits.document.models import ApplicationDocument
 from siantar_permits.permit_type.schemas import DocumentKind
@@ -110,6 +111,15 @@ async def upload(
     )
     session.add(document)
     await session.flush()
+    act = {
+        "requirement": requirement,
+        "version": version,
+        "sha256": stored.sha256,
+        "document_id": str(document.id),
+    }
+    await record(
+        session, app, action="upload", before=app.state, by=Actor.of(principal), data=act, bump=False
+    )
     return document
 
 
