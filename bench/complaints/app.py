@@ -11,6 +11,7 @@
 
 import json
 import os
+import random
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,9 +40,14 @@ RAW_INSERT = (
     "latitude, longitude, geo_cell, sla_class_code, sla_pauses, sla_paused, last_activity_at, reopen_count, "
     "follower_count, photo_count, version) VALUES ($1, $2, $3, $4, $5, 'lampu-jalan', 'pengaduan', '{}', "
     "'DISHUB', 'category', 'Kategori', 'Category', 'submitted', $6, 'citizen', 'bench', 'app', 'public', "
-    "'public', '12.72.05.1002', '12.72.05', 2.9595, 99.0687, $7, 'normatif', '[]', false, $2, 0, 0, 0, 1)"
+    "'public', '12.72.05.1002', '12.72.05', $8, $9, $7, 'normatif', '[]', false, $2, 0, 0, 0, 1)"
 )
-CELL = geo.cell_of(2.9595, 99.0687)
+
+
+def somewhere() -> tuple[float, float, int]:
+    """A point in the city, different each time (so that baseline rows do not pile up on one spot)."""
+    lat, long = random.uniform(2.90, 3.00), random.uniform(99.02, 99.10)
+    return lat, long, geo.cell_of(lat, long)
 
 
 def _row(record: asyncpg.Record) -> dict[str, Any]:
@@ -65,6 +71,7 @@ async def raw_insert(request: Request) -> dict[str, str]:
     pool: asyncpg.Pool = request.state.bench_pool
     new_id, now = uuid.uuid4(), datetime.now(UTC)
     number = f"RAW-{new_id.hex[:20]}"
+    lat, long, cell = somewhere()
     async with pool.acquire() as connection:
         await connection.execute(
             RAW_INSERT,
@@ -74,7 +81,9 @@ async def raw_insert(request: Request) -> dict[str, str]:
             "Lampu jalan mati",
             "Lampu mati sejak kemarin.",
             uuid.uuid4(),
-            CELL,
+            cell,
+            lat,
+            long,
         )
     return {"id": str(new_id)}
 
@@ -82,14 +91,15 @@ async def raw_insert(request: Request) -> dict[str, str]:
 @router.post("/orm-insert", status_code=201)
 async def orm_insert(session: SessionDep) -> dict[str, str]:
     now = datetime.now(UTC)
+    lat, long, cell = somewhere()
     complaint = Complaint(
         id=uuid.uuid4(), created_at=now, tracking_number=f"ORM-{uuid.uuid4().hex[:20]}",
         title="Lampu jalan mati", description="Lampu mati sejak kemarin.", category_code="lampu-jalan",
         type="pengaduan", answers={}, opd_code="DISHUB", routing_basis="category", routing_reason_id="Kategori",
         routing_reason_en="Category", status="submitted", reporter_id=uuid.uuid4(), reporter_kind="citizen",
         submitted_by_client="bench", channel="app", identity_visibility="public", report_visibility="public",
-        kelurahan_code="12.72.05.1002", kecamatan_code="12.72.05", latitude=2.9595, longitude=99.0687,
-        geo_cell=CELL, sla_class_code="normatif", sla_pauses=[], sla_paused=False, last_activity_at=now,
+        kelurahan_code="12.72.05.1002", kecamatan_code="12.72.05", latitude=lat, longitude=long,
+        geo_cell=cell, sla_class_code="normatif", sla_pauses=[], sla_paused=False, last_activity_at=now,
     )  # fmt: skip
     session.add(complaint)
     await session.flush()

@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -46,7 +47,7 @@ BOXES = [  # about 1 km x 1 km around the load's centres
     "99.064,2.955,99.073,2.964", "99.055,2.965,99.064,2.974", "99.070,2.940,99.079,2.949",
     "99.050,2.985,99.059,2.994", "99.045,2.925,99.054,2.934",
 ]  # fmt: skip
-POINTS = [(2.9595, 99.0687), (2.9700, 99.0600), (2.9450, 99.0750), (2.9900, 99.0550)]
+POINTS = [(2.9700, 99.0600), (2.9450, 99.0750), (2.9900, 99.0550), (2.9300, 99.0500)]
 CATEGORIES = ["lampu-jalan", "sampah", "jalan-rusak", "drainase-banjir"]
 
 
@@ -119,8 +120,8 @@ def cases(keys: TestKeys) -> list[Case]:
         return lambda: ((p, headers or {}, None) for p in itertools.cycle(paths))
 
     def submissions() -> Iterator[Any]:
-        for n in itertools.count():
-            lat, long = POINTS[n % len(POINTS)]
+        while True:
+            lat, long = random.uniform(2.90, 3.00), random.uniform(99.02, 99.10)
             body = {
                 "title": "Lampu jalan mati", "description": "Lampu jalan di depan rumah mati sejak kemarin malam.",
                 "category": "lampu-jalan", "answers": {"masalah": "mati"}, "location": {"lat": lat, "long": long},
