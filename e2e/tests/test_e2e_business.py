@@ -561,7 +561,7 @@ class TestPermitFlow:
         result = {"result": "passed", "notes": "Ukuran dan letak sesuai gambar konstruksi"}
         app = ok(await act(gateway, inspector, app, "inspection/result", result))
         assert app["state"] == "approval"
-        assert app["approval_role"] == "verifier"  # the seeded chain: verifier, then supervisor
+        assert app["approval_role"] == "officer"  # the seeded chain: officer, then supervisor
         permit["reklame"] = app
 
     async def test_06_the_approval_chain_decides(
@@ -571,17 +571,9 @@ class TestPermitFlow:
         supervisor = await tokens.staff(gateway, "dpmptsp.supervisor")
         early = await act(gateway, supervisor, app, "approval", {"decision": "approve"})
         assert early.status_code == 403, early.text  # not the supervisor's turn yet
-        # The first level awaits role "verifier" among DPMPTSP staff (svc-permits: is_licensing_staff and
-        # the role), but identity places every verifier at DISKOMINFO (staff/policy.py refuses a verifier of
-        # any other agency with 422), so the only verifier there is does not even see the application.
-        verifier = await tokens.staff(gateway, "verifier")
-        first = await act(gateway, verifier, app, "approval", {"decision": "approve"})
-        if first.status_code in (403, 404):
-            pytest.xfail(
-                "no account can take the seeded chain's 'verifier' level: svc-permits wants a DPMPTSP "
-                f"verifier, svc-identity allows verifiers at DISKOMINFO only ({first.status_code} for the desk "
-                "verifier)"
-            )
+        # the first level is the DPMPTSP back office's sign-off (officer), the second the supervisor's
+        officer = await tokens.staff(gateway, "dpmptsp.officer")
+        first = await act(gateway, officer, app, "approval", {"decision": "approve"})
         app = ok(first)
         app = ok(await act(gateway, supervisor, app, "approval", {"decision": "approve"}))
         assert app["state"] == "issued"

@@ -2,6 +2,7 @@
 
 import json
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -166,12 +167,12 @@ class TestWorkflowRules:
                 {"decision": "recommend", "letter_number": "R/1"},
             )
         )
-        assert app["approval_role"] == "verifier"
+        assert app["approval_role"] == "officer"
         early = await act(client, app, "approval", actors.officer("supervisor"), {"decision": "approve"})
         assert early.status_code == 403
         assert early.json()["type"].endswith("/not-your-turn")
-        first = await act(client, app, "approval", actors.officer("verifier"), {"decision": "approve"})
-        second = await act(client, app, "approval", actors.officer("verifier"), {"decision": "approve"})
+        first = await act(client, app, "approval", actors.officer("officer"), {"decision": "approve"})
+        second = await act(client, app, "approval", actors.officer("officer"), {"decision": "approve"})
         assert sorted([first.status_code, second.status_code]) == [200, 412]
         missing = await client.post(
             f"{APPS}/{app['id']}/approval", json={"decision": "approve"}, headers=actors.officer("supervisor")
@@ -310,3 +311,54 @@ async def verification_code(client: AsyncClient, actors: Actors, app: dict[str, 
     assert start > 0, "the verification URL is printed in the PDF"
     tail = pdf.content[start + len(marker) : start + len(marker) + 64]
     return tail[:32].decode()  # secrets.token_urlsafe(24): 32 characters
+
+
+class TestFourEyes:
+    async def test_one_person_gives_one_approval_in_a_chain(
+        self, client: AsyncClient, session: AsyncSession, test_keys: TestKeys
+    ) -> None:
+        """A chain may ask the same role twice; it still needs two people."""
+        await seed_types(session)
+        base = catalogue().types[0].definition.model_dump(mode="json")
+        base.update(
+            technical_opd=None,
+            inspection_required=False,
+            open_data=None,
+            holder="organisation",
+            requirements=[base["requirements"][0]],
+            approval_chain=["officer", "officer"],
+            number_code="DUA",
+        )
+        body = {"code": "izin-dua-paraf", "definition": base, "reason": "Uji dua paraf"}
+        ok(await client.post(f"{PREFIX}/permit-types", json=body, headers=admin(test_keys)), 201)
+        actors = Actors(test_keys)
+        created = ok(
+            await client.post(
+                APPS,
+                json={"type": "izin-dua-paraf", "applicant_name": "PT B", "form": FORMS["izin-reklame"]},
+                headers=actors.applicant(),
+            ),
+            201,
+        )
+        ok(
+            await client.post(
+                f"{APPS}/{created['id']}/documents/permohonan",
+                files={"file": ("a.pdf", PDF, "application/pdf")},
+                headers=actors.applicant(),
+            ),
+            201,
+        )
+        app = ok(await act(client, created, "submit", actors.applicant()))
+        app = ok(await act(client, app, "completeness", actors.officer(), {"complete": True}))
+        app = ok(await act(client, app, "verification", actors.officer(), {"decision": "accept"}))
+        assert app["state"] == "approval"
+        same = uuid.uuid4()
+        first_officer = staff(test_keys, "officer", subject=same)
+        app = ok(await act(client, app, "approval", first_officer, {"decision": "approve"}))
+        again = await act(
+            client, app, "approval", staff(test_keys, "officer", subject=same), {"decision": "approve"}
+        )
+        assert again.status_code == 403
+        assert again.json()["type"].endswith("/not-your-turn")
+        app = ok(await act(client, app, "approval", staff(test_keys, "officer"), {"decision": "approve"}))
+        assert app["state"] == "issued"

@@ -432,6 +432,11 @@ async def approve(
         f"Menunggu persetujuan peran {role}",
         f"Waiting for the approval of role {role}",
     )
+    must(
+        body.decision == "send_back" or not await _approved_in_this_round(session, app, principal),
+        "Satu orang hanya memberi satu persetujuan dalam satu rantai",
+        "One person gives one approval in a chain",
+    )
     by, cal = Actor.of(principal), await sla.calendar(session)
     data = {"level": app.approval_level, "role": role}
     if body.decision == "send_back":
@@ -471,6 +476,29 @@ async def approve(
     )
     await issue(app)
     return app
+
+
+async def _approved_in_this_round(session: AsyncSession, app: Application, principal: Principal) -> bool:
+    """Whether `principal` already approved a level since the application last entered approval (four eyes:
+    two levels of one chain are never the same person, even when both levels ask for the same role)."""
+    entered = (
+        select(ApplicationEvent.created_at)
+        .where(
+            ApplicationEvent.application_id == app.id,
+            ApplicationEvent.to_state == State.approval.value,
+            ApplicationEvent.from_state != State.approval.value,
+        )
+        .order_by(ApplicationEvent.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = select(ApplicationEvent.id).where(
+        ApplicationEvent.application_id == app.id,
+        ApplicationEvent.action == "approve",
+        ApplicationEvent.actor_id == principal.subject,
+        ApplicationEvent.created_at >= entered,
+    )
+    return (await session.scalars(statement.limit(1))).first() is not None
 
 
 async def issue_deemed(

@@ -139,7 +139,8 @@ class Renewal(Strict):
     window_days: int = Field(default=0, ge=0, le=365, description="How long before expiry renewal may start")
 
 
-ApprovalRole = Literal[Role.verifier, Role.supervisor, Role.admin]
+# officer: the back office's first sign-off (paraf); supervisor: the head of division or agency who signs
+ApprovalRole = Literal[Role.officer, Role.verifier, Role.supervisor, Role.admin]
 
 
 class Processing(StrEnum):
