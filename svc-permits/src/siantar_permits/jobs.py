@@ -6,7 +6,7 @@ CronJob in production), each under the shared runner's lease:
   application is deemed approved (OSS 57) and waits for a supervisor to issue it;
 - `permit-expiry`: issued permits past `valid_until` become expired; holders are warned (an event the
   notification service turns into a message) 30 days before;
-- `identity-erasures` (`erasure_consumer`, to be registered with its CronJob): reads identity's event
+- `identity-erasures` (`erasure_consumer`): reads identity's event
   feed (client-credentials token) and pseudonymises the applications of erased accounts.
 """
 
@@ -178,13 +178,18 @@ async def open_permits_runner(settings: Settings) -> AsyncIterator[JobRunner]:
 
         runner.register("sla-sweep", sweep, lease=LEASE)
         runner.register("permit-expiry", expiry, lease=LEASE)
-        yield runner
+        async with erasure_consumer(settings) as erase:
+
+            async def identity_erasures(session: AsyncSession) -> None:
+                await erase(session)
+
+            runner.register("identity-erasures", identity_erasures, lease=LEASE)
+            yield runner
 
 
 @asynccontextmanager
 async def erasure_consumer(settings: Settings) -> AsyncIterator[Callable[[AsyncSession], Awaitable[int]]]:
-    """The `identity-erasures` work: read identity's feed and pseudonymise. Registered as a job once its
-    CronJob exists in deploy/k8s/base/svc-permits/cronjobs.yaml (the deploy tests demand one per job)."""
+    """The `identity-erasures` work: read identity's feed and pseudonymise (a job of `open_permits_runner`)."""
     async with make_client(settings.IDENTITY_URL) as client:
         storage = build_storage(settings)
         fetch = identity_feed(token_source_for(settings, client))
