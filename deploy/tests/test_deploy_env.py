@@ -35,7 +35,9 @@ def service_settings() -> dict[str, type[ServiceSettings]]:
 
 
 def settings_classes() -> list[type[BaseSettings]]:
-    return [*service_settings().values(), GatewaySettings]
+    services = list(service_settings().values())
+    components = [component for cls in services for component in cls.COMPONENT_SETTINGS]
+    return [*services, *components, GatewaySettings]
 
 
 def variables_of(cls: type[BaseSettings]) -> set[str]:
@@ -116,6 +118,7 @@ def missing_production_settings(services: dict[str, Any]) -> list[str]:
     for folder, cls in service_settings().items():
         prefix = cls.model_config.get("env_prefix", "")
         secrets = {n for n, f in cls.model_fields.items() if f.annotation is SecretStr}  # required ones
+        secrets |= cls.REQUIRED_IN_PRODUCTION
         adapters = set(cls.DEV_ONLY_VALUES)
         if cls.USES_STORAGE:
             secrets.add(

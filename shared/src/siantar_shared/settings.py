@@ -82,6 +82,12 @@ class ServiceSettings(BaseSettings):
     DEV_ONLY_VALUES: ClassVar[dict[str, frozenset[str]]] = {"STORAGE_BACKEND": frozenset({"local"})}
     # a service that keeps no files (identity) is not asked for object storage in production
     USES_STORAGE: ClassVar[bool] = True
+    # optional settings (`X | None`) a service refuses to start without in production, e.g. the client secret
+    # of a service that calls identity; development runs without them (a development adapter stands in)
+    REQUIRED_IN_PRODUCTION: ClassVar[frozenset[str]] = frozenset()
+    # settings classes of the service's own domains that read more `<SVC>_*` variables (kept beside the code
+    # that uses them); listed so that the deployment checks see every variable a service reads
+    COMPONENT_SETTINGS: ClassVar[tuple[type[BaseSettings], ...]] = ()
 
     ENV: Environment = Field(
         default=Environment.development, validation_alias=AliasChoices("SIANTAR_ENV", "ENV")
@@ -200,6 +206,11 @@ class ServiceSettings(BaseSettings):
                     problems.append(f"{name} must be set to a real secret in production")
                 elif len(secret) < 16:
                     problems.append(f"{name} is too short for a production secret (16+ characters)")
+        problems += [
+            f"{name} must be set in production"
+            for name in sorted(self.REQUIRED_IN_PRODUCTION)
+            if getattr(self, name) is None
+        ]
         problems += self._storage_problems()
         for name, dev_values in self.DEV_ONLY_VALUES.items():
             if name == "STORAGE_BACKEND" and not self.USES_STORAGE:

@@ -24,6 +24,7 @@ SignerName = Literal["development", "bsre"]
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PERMITS_")
     SERVICE: ClassVar[str] = "permits"
+    REQUIRED_IN_PRODUCTION: ClassVar[frozenset[str]] = frozenset({"IDENTITY_CLIENT_SECRET"})
     DEV_ONLY_VALUES: ClassVar[dict[str, frozenset[str]]] = {"SIGNER": frozenset({"development"})}
     PORT: int = Field(default=8003, ge=1, le=65535)
     # public address of the platform (the gateway): printed in each permit's QR code as <it>/permits/v1/verify/<code>

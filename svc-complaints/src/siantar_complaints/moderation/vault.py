@@ -2,7 +2,7 @@
 
 The key is `COMPLAINTS_MODERATION_KEY` (32 bytes, base64url), required in production. In development and
 tests a key is generated once and kept in `<VAR_DIR>/complaints-dev-moderation.key` (mode 0600), so that
-originals stay readable across restarts. (svc-complaints's Settings has no such field yet: it is read here.)
+originals stay readable across restarts.
 """
 
 import base64
@@ -16,18 +16,11 @@ from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from siantar_shared.settings import ServiceSettings
+from siantar_complaints.config import Settings
 
 NONCE_BYTES = 12
 DEV_KEY_FILE = "complaints-dev-moderation.key"
-
-
-class VaultSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore")
-    MODERATION_KEY: SecretStr | None = None
 
 
 class VaultKeyMissing(RuntimeError):
@@ -55,8 +48,8 @@ def _dev_key(var_dir: Path) -> bytes:
     return _decode(path.read_text().strip())
 
 
-def key_for(settings: ServiceSettings) -> bytes:
-    configured = VaultSettings().MODERATION_KEY
+def key_for(settings: Settings) -> bytes:
+    configured = settings.MODERATION_KEY
     if configured is not None:
         return _decode(configured.get_secret_value())
     if settings.is_production:
