@@ -27,13 +27,18 @@ from siantar_complaints.complaint.duplicates import CANDIDATE_CAP, SUGGESTABLE
 from siantar_complaints.complaint.models import Complaint
 from siantar_shared.auth import Principal, Role
 from siantar_shared.db import make_engine, make_sessionmaker
+from siantar_shared.pagination import SortKey
 
 BOX = geomap.BoundingBox(99.064, 2.955, 99.073, 2.964)
 
 
-def ordered(statement: Select[Any]) -> Select[Any]:
-    order = [key.column.desc() for key in NEWEST_FIRST]
-    return statement.order_by(*order).limit(51)
+def ordered(statement: Select[Any], keys: tuple[SortKey, ...] = NEWEST_FIRST) -> Select[Any]:
+    return statement.order_by(*(key.column.desc() for key in keys)).limit(51)
+
+
+async def searched(session: AsyncSession, words: list[str]) -> Select[Any]:
+    public: Select[Any] = select(Complaint).where(visibility.only_public())
+    return ordered(*(await search.restrict(session, public, words, NEWEST_FIRST)))
 
 
 async def statements(session: AsyncSession) -> dict[str, Select[Any]]:
@@ -41,16 +46,15 @@ async def statements(session: AsyncSession) -> dict[str, Select[Any]]:
     ranges = geo.cell_ranges(BOX.south, BOX.west, BOX.north, BOX.east)
     cell = ComplaintCellCount.geo_cell
     lat, long = 2.9595, 99.0687
-    public: Select[Any] = select(Complaint).where(visibility.only_public())
     small = geo.cell_ranges(2.9590, 99.0680, 2.9599, 99.0689)  # one cell, about 100 m: points, not clusters
     return {
         "officer queue": ordered(
             select(Complaint).where(visibility.visible_to(officer), Complaint.opd_code == "DLH")
         ),
         "public list": ordered(select(Complaint).where(visibility.only_public())),
-        "search 'sampah'": ordered(await search.restrict(session, public, ["sampah"])),
-        "search 'horas selokan'": ordered(await search.restrict(session, public, ["horas", "selokan"])),
-        "search 'bench' (no match)": ordered(await search.restrict(session, public, ["bench"])),
+        "search 'sampah'": await searched(session, ["sampah"]),
+        "search 'horas selokan'": await searched(session, ["horas", "selokan"]),
+        "search 'bench' (no match)": await searched(session, ["bench"]),
         "map: counts per cell": select(cell, func.sum(ComplaintCellCount.count))
         .where(or_(*(cell.between(r.first, r.last) for r in ranges)))
         .group_by(cell),

@@ -119,6 +119,22 @@ class TestSearch:
         assert ids((await client.get(LIST, params={"q": "sampah lampu"})).json()) == []
         assert ids((await client.get(LIST, params={"q": "tumpuk"})).json()) == []  # whole words only
 
+    async def test_search_pages_with_cursors(
+        self, client: AsyncClient, session: AsyncSession, world: dict[str, Any]
+    ) -> None:
+        older = await create_complaint(
+            session, title="Sampah di parit", created_at=world["public"].created_at - timedelta(minutes=5)
+        )
+        seen: list[str] = []
+        params: dict[str, Any] = {"q": "sampah", "limit": 1}
+        while True:
+            page = (await client.get(LIST, params=params)).json()
+            seen += ids(page)
+            if page["next_cursor"] is None:
+                break
+            params["cursor"] = page["next_cursor"]
+        assert seen == [str(world["rubbish"].id), str(older.id)]
+
     async def test_accents_and_case_do_not_matter(
         self, client: AsyncClient, session: AsyncSession, world: dict[str, Any]
     ) -> None:

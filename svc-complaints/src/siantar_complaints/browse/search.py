@@ -18,16 +18,27 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import Select, and_, column, func, literal_column, select, table, text
+from sqlalchemy import Select, Uuid, and_, column, func, literal_column, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.complaint.models import Complaint
+from siantar_shared.db import UTCDateTime
+from siantar_shared.pagination import SortKey
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 64
 PROBE = 2000  # postings counted per word to find the rarest
 _WORD = re.compile(r"\w+")
-TERMS = table("complaint_term", column("term"), column("created_at"), column("complaint_id"))
+TERMS = table(
+    "complaint_term", column("term"), column("created_at", UTCDateTime()), column("complaint_id", Uuid())
+)
+# a search page is ordered by the postings' own (created_at, id): equal to the complaint's by construction, so
+# its cursors are those of the other lists, and the index is read in order (a join on both columns would be
+# estimated at one row and sorted instead)
+POSTINGS_NEWEST_FIRST = (
+    SortKey(TERMS.c.created_at, descending=True),
+    SortKey(TERMS.c.complaint_id.label("id"), descending=True),
+)
 FTS = table("complaint_fts", literal_column("complaint_id"))
 
 
@@ -40,8 +51,10 @@ def terms(query: str) -> list[str]:
     return unique[:MAX_TERMS]
 
 
-async def restrict(session: AsyncSession, statement: Select[Any], words: list[str]) -> Select[Any]:
-    """`statement` (of complaints, ordered newest first by the caller) limited to those with every word."""
+async def restrict(
+    session: AsyncSession, statement: Select[Any], words: list[str], newest_first: tuple[SortKey, ...]
+) -> tuple[Select[Any], tuple[SortKey, ...]]:
+    """`statement` (of complaints) limited to those with every word, and the keys to page it newest first."""
     if not words:
         raise ValueError("a search needs at least one word")
     if session.get_bind().dialect.name != "postgresql":
@@ -51,16 +64,14 @@ async def restrict(session: AsyncSession, statement: Select[Any], words: list[st
             .select_from(FTS)
             .where(text("complaint_fts MATCH :search_match").bindparams(search_match=fts_query))
         )
-        return statement.where(Complaint.id.in_(matching))
+        return statement.where(Complaint.id.in_(matching)), newest_first
     driver = await _rarest(session, words)
-    statement = statement.join(
-        TERMS, and_(TERMS.c.complaint_id == Complaint.id, TERMS.c.created_at == Complaint.created_at)
-    ).where(TERMS.c.term == driver)
+    statement = statement.join(TERMS, TERMS.c.complaint_id == Complaint.id).where(TERMS.c.term == driver)
     others = [word for word in words if word != driver]
     if others:
         document = text("complaint.search_document @@ to_tsquery('simple'::regconfig, :search_tsquery)")
         statement = statement.where(and_(document.bindparams(search_tsquery=" & ".join(others))))
-    return statement
+    return statement, POSTINGS_NEWEST_FIRST
 
 
 async def _rarest(session: AsyncSession, words: list[str]) -> str:

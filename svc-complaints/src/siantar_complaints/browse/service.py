@@ -118,9 +118,13 @@ async def present_page(
 
 
 async def _page(
-    session: AsyncSession, statement: Select[Complaint], params: CursorParams, principal: Principal | None
+    session: AsyncSession,
+    statement: Select[Complaint],
+    params: CursorParams,
+    principal: Principal | None,
+    keys: tuple[SortKey, ...] = NEWEST_FIRST,
 ) -> ComplaintPage:
-    rows, cursor = await paginate(session, statement, params, NEWEST_FIRST)
+    rows, cursor = await paginate(session, statement, params, keys)
     items = await present_page(session, rows, principal, now=utcnow())
     return ComplaintPage(items=items, next_cursor=cursor)
 
@@ -145,7 +149,8 @@ async def list_public(
         words = search.terms(filters.q)
         if not words:
             raise EmptySearch(Text("Isi `q` dengan huruf atau angka", "Give `q` some letters or digits"))
-        statement = await search.restrict(session, statement, words)
+        statement, keys = await search.restrict(session, statement, words, NEWEST_FIRST)
+        return await _page(session, statement, params, principal, keys)
     return await _page(session, statement, params, principal)
 
 
