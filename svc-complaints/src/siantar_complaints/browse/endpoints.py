@@ -5,6 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
 
 from siantar_complaints.auth import Staff
 from siantar_complaints.browse import export, geomap, stats
@@ -29,16 +30,19 @@ CategoryQuery = Annotated[str | None, Query(max_length=64, description="A catego
 KelurahanQuery = Annotated[KelurahanCode | None, Query(description="A kelurahan code, e.g. 12.72.05.1002")]
 KecamatanQuery = Annotated[KecamatanCode | None, Query(description="A kecamatan code, e.g. 12.72.05")]
 SinceQuery = Annotated[datetime | None, Query(description="Submitted at or after this time (ISO 8601)")]
-_PUBLIC_ANSWER = {"Cache-Control": PUBLIC_CACHE}
-
-
-def _no_store(response: Response) -> None:
-    response.headers["Cache-Control"] = NO_STORE
 
 
 def _cache(response: Response, principal: Principal | None) -> None:
     """Public answers are cacheable; an answer to a signed-in caller is not stored anywhere."""
     response.headers["Cache-Control"] = PUBLIC_CACHE if principal is None else NO_STORE
+
+
+def _json(model: BaseModel, cache_control: str) -> Response:
+    """The answer serialised once: the model was built and checked by the service, so FastAPI's validation of
+    the return value against `response_model` (a second pass over every item of a page) is skipped."""
+    return Response(
+        model.model_dump_json(), media_type="application/json", headers={"Cache-Control": cache_control}
+    )
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -54,7 +58,6 @@ async def list_complaints(
     principal: OptionalPrincipal,
     session: SessionDep,
     pagination: CursorQuery,
-    response: Response,
     status: StatusQuery = [],  # noqa: B006 - FastAPI copies query defaults
     category: CategoryQuery = None,
     kelurahan: KelurahanQuery = None,
@@ -66,14 +69,13 @@ async def list_complaints(
             min_length=1, max_length=200, description="Whole words that must all appear in the title or text"
         ),
     ] = None,
-) -> ComplaintPage:
+) -> Response:
     """Public complaints, newest first, with filters and full-text search (`q`: every word must appear, as a
     whole word, in the title or description; case does not matter). Restricted complaints never
     appear here, not even the caller's own (see `/me/complaints`). Keyset pages: pass `next_cursor` back."""
     filters = PublicFilters(status, category, kelurahan, kecamatan, _aware(since), q)
     page = await browse_service.list_public(session, principal, pagination, filters)
-    _cache(response, principal)
-    return page
+    return _json(page, PUBLIC_CACHE if principal is None else NO_STORE)
 
 
 @router.get("/me/complaints", response_model=ComplaintPage, summary="My complaints")
@@ -81,12 +83,10 @@ async def my_complaints(
     principal: AnyPrincipal,
     session: SessionDep,
     pagination: CursorQuery,
-    response: Response,
     status: StatusQuery = [],  # noqa: B006 - FastAPI copies query defaults
-) -> ComplaintPage:
+) -> Response:
     """The complaints the caller reported, restricted ones included, newest first."""
-    _no_store(response)
-    return await browse_service.list_mine(session, principal, pagination, status)
+    return _json(await browse_service.list_mine(session, principal, pagination, status), NO_STORE)
 
 
 def _assignee(value: str | None) -> Assignee | UUID | None:
@@ -107,7 +107,6 @@ async def opd_queue(
     principal: Staff,
     session: SessionDep,
     pagination: CursorQuery,
-    response: Response,
     status: StatusQuery = [],  # noqa: B006 - FastAPI copies query defaults
     category: CategoryQuery = None,
     kelurahan: KelurahanQuery = None,
@@ -118,13 +117,13 @@ async def opd_queue(
     opd: Annotated[
         OpdCode | None, Query(description="Verifier desk and admins: one OPD (default all)")
     ] = None,
-) -> ComplaintPage:
+) -> Response:
     """The complaints routed to the caller's OPD (its `agency`), newest first; officers and supervisors see
     only their own OPD's (asking for another is 403). The verifier desk and admins see every OPD's, or one with
     `opd`. A hidden reporter identity stays hidden from the OPD."""
-    _no_store(response)
     filters = QueueFilters(status, category, kelurahan, _assignee(assignee), sla, opd)
-    return await browse_service.queue(session, principal, pagination, filters, now=utcnow())
+    page = await browse_service.queue(session, principal, pagination, filters, now=utcnow())
+    return _json(page, NO_STORE)
 
 
 @router.get(
@@ -135,7 +134,6 @@ async def opd_queue(
 )
 async def complaint_map(
     session: SessionDep,
-    response: Response,
     bbox: Annotated[
         str,
         Query(
@@ -146,13 +144,12 @@ async def complaint_map(
     ],
     status: StatusQuery = [],  # noqa: B006 - FastAPI copies query defaults
     since: SinceQuery = None,
-) -> FeatureCollection:
+) -> Response:
     """Public complaints with coordinates in the box, as a GeoJSON FeatureCollection: up to 500 points,
     beyond that clusters (about 16 x 16 per box) with `properties.count`. Restricted complaints never appear
     on the map, whoever asks."""
     box = geomap.BoundingBox.parse(bbox)
-    response.headers.update(_PUBLIC_ANSWER)
-    return await geomap.features(session, box, status=status, since=_aware(since))
+    return _json(await geomap.features(session, box, status=status, since=_aware(since)), PUBLIC_CACHE)
 
 
 @router.get("/stats", response_model=Stats, summary="Statistics")
