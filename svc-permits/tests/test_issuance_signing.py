@@ -311,6 +311,8 @@ class TestBuildSigner:
             "ENV": "production",
             "DATABASE_URL": "postgresql://permits@db/permits",
             "BANK_CALLBACK_SECRET": SecretStr("a-real-bank-secret-0123456789"),
+            "ENCRYPTION_KEYS": SecretStr("k2026:" + base64.b64encode(b"k" * 32).decode()),
+            "IDENTITY_CLIENT_SECRET": SecretStr("a-real-client-secret-0123456789"),
             "STORAGE_BACKEND": "s3",
             "STORAGE_S3_BUCKET": "permits",
             "STORAGE_S3_ACCESS_KEY": "permits",

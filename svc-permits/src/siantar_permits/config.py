@@ -1,8 +1,9 @@
 """Settings of svc-permits: every variable starts with `PERMITS_` (e.g. `PERMITS_DATABASE_URL`).
 
-Secrets (the bank callback's HMAC secret, the development signing key) are generated once in development and
-kept in `var/permits-dev-secrets.json` (owner-only), so that a restart still verifies what it signed; that
-file is never read in production, where the bank secret is required and the signer must be BSrE.
+Secrets (the bank callback's HMAC secret, the development signing key, the key ring sealing personal data) are
+generated once in development and kept in `var/permits-dev-secrets.json` (owner-only), so that a restart still
+verifies what it signed and reads what it sealed; that file is never read in production, where the bank secret
+and the encryption keys are required and the signer must be BSrE.
 """
 
 import base64
@@ -24,13 +25,19 @@ SignerName = Literal["development", "bsre"]
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PERMITS_")
     SERVICE: ClassVar[str] = "permits"
-    REQUIRED_IN_PRODUCTION: ClassVar[frozenset[str]] = frozenset({"IDENTITY_CLIENT_SECRET"})
+    REQUIRED_IN_PRODUCTION: ClassVar[frozenset[str]] = frozenset(
+        {"IDENTITY_CLIENT_SECRET", "ENCRYPTION_KEYS"}
+    )
     DEV_ONLY_VALUES: ClassVar[dict[str, frozenset[str]]] = {"SIGNER": frozenset({"development"})}
     PORT: int = Field(default=8003, ge=1, le=65535)
     # public address of the platform (the gateway): printed in each permit's QR code as <it>/permits/v1/verify/<code>
     PUBLIC_URL: str = "http://localhost:8000"
     # issuer named on permits and on the verification page
     ISSUER_NAME: str = "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Pematangsiantar"
+
+    # personal data at rest (applicant name, application form): "kid:base64(32 bytes)" entries, comma-separated;
+    # the first encrypts, all decrypt (rotation); generated into var/permits-dev-secrets.json in development
+    ENCRYPTION_KEYS: SecretStr = SecretStr("")
 
     # --- issuance: the signature over a permit's essential fields (issuance/signing.py) ---
     # "development" = Ed25519 with SIGNING_KEY (refused in production); "bsre" = BSrE (BSSN) signing service
@@ -72,6 +79,8 @@ class Settings(ServiceSettings):
             self.SIGNING_KEY = SecretStr(generated["SIGNING_KEY"])
         if not self.BANK_CALLBACK_SECRET.get_secret_value():
             self.BANK_CALLBACK_SECRET = SecretStr(generated["BANK_CALLBACK_SECRET"])
+        if not self.ENCRYPTION_KEYS.get_secret_value():
+            self.ENCRYPTION_KEYS = SecretStr(generated["ENCRYPTION_KEYS"])
         return self
 
 
@@ -80,10 +89,7 @@ def _dev_secrets(path: Path) -> dict[str, str]:
     and linked into place, so that concurrent first starts (test workers) agree on one set."""
     if path.is_file():
         return _read_dev_secrets(path)
-    values = {
-        "SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),  # an Ed25519 seed
-        "BANK_CALLBACK_SECRET": secrets.token_urlsafe(32),
-    }
+    values = _new_dev_secrets()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -98,9 +104,38 @@ def _dev_secrets(path: Path) -> dict[str, str]:
     return values
 
 
+def _new_dev_secrets() -> dict[str, str]:
+    return {
+        "SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),  # an Ed25519 seed
+        "BANK_CALLBACK_SECRET": secrets.token_urlsafe(32),
+        "ENCRYPTION_KEYS": "dev1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
 def _read_dev_secrets(path: Path) -> dict[str, str]:
     stored: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    missing = {"SIGNING_KEY", "BANK_CALLBACK_SECRET"} - stored.keys()
+    if "ENCRYPTION_KEYS" not in stored:
+        stored = _add_encryption_keys(path)
+    missing = {"SIGNING_KEY", "BANK_CALLBACK_SECRET", "ENCRYPTION_KEYS"} - stored.keys()
     if missing:
         raise ValueError(f"{path} lacks {', '.join(sorted(missing))}: delete it to generate new ones")
     return stored
+
+
+def _add_encryption_keys(path: Path) -> dict[str, str]:
+    """A file from before personal data was sealed: add a key ring to it (keeping its other secrets), under an
+    exclusive lock so that concurrent first starts agree on one ring."""
+    import fcntl
+
+    with open(path.with_name(f".{path.name}.lock"), "a", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        if "ENCRYPTION_KEYS" in stored:
+            return stored
+        stored["ENCRYPTION_KEYS"] = _new_dev_secrets()["ENCRYPTION_KEYS"]
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(stored, handle)
+        os.replace(temporary, path)
+        return stored

@@ -28,6 +28,7 @@ from siantar_permits.erasure.service import EventPage, consume
 from siantar_permits.models import platform
 from siantar_permits.notify.outbox import deliver, identity_sender
 from siantar_permits.permit.models import Permit
+from siantar_permits.personal import use_key_ring
 from siantar_shared.calendar import WIB
 from siantar_shared.db import utcnow
 from siantar_shared.events import emit, event_source
@@ -166,6 +167,7 @@ def identity_feed(tokens: ServiceTokenSource) -> Callable[[int], Awaitable[Event
 
 @asynccontextmanager
 async def open_permits_runner(settings: Settings) -> AsyncIterator[JobRunner]:
+    use_key_ring(settings)
     async with open_job_runner(settings, platform) as runner, make_client(settings.IDENTITY_URL) as client:
         send = identity_sender(token_source_for(settings, client))
 

@@ -10,6 +10,7 @@ from siantar_permits import api
 from siantar_permits.config import Settings
 from siantar_permits.issuance.signing import build_signer
 from siantar_permits.models import platform
+from siantar_permits.personal import use_key_ring
 from siantar_shared.app import create_service_app
 from siantar_shared.storage import build_storage
 
@@ -20,6 +21,7 @@ DESCRIPTION = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    use_key_ring(settings)
 
     @asynccontextmanager
     async def permits_lifespan(app: FastAPI, state: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 `version` is the entity tag (`"v3"`) and the UPDATE of every transition is conditional on it
 (`version_id_col`): of two officers acting on the same version, one wins and the other gets 412.
+The applicant's name and the form are sealed at rest (AES-256-GCM, siantar_permits.personal).
 SLA: `sla_started_at` is when the current stage began, `sla_pauses` the pauses within it ([start, end|null]
 ISO pairs), `sla_due_at` its deadline in working days (recomputed on every change), `sla_flag` on_time,
 at_risk or breached (set by the periodic job).
@@ -15,6 +16,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siantar_permits.db import Base
+from siantar_permits.personal import SealedJSON, SealedText
 from siantar_shared.db import RecordMixin, UTCDateTime
 
 
@@ -31,8 +33,9 @@ class Application(RecordMixin, Base):
     type_version_id: Mapped[UUID] = mapped_column(ForeignKey("permit_type_version.id"))
     type_version: Mapped[int] = mapped_column(Integer)
     applicant_id: Mapped[UUID | None] = mapped_column()
-    applicant_name: Mapped[str] = mapped_column(String(200))
-    form: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # personal data, sealed at rest (siantar_permits.personal): never filtered or sorted in SQL
+    applicant_name: Mapped[str] = mapped_column(SealedText("application.applicant_name"))
+    form: Mapped[dict[str, Any]] = mapped_column(SealedJSON("application.form"), default=dict)
     state: Mapped[str] = mapped_column(String(24), index=True)
     technical_opd: Mapped[str | None] = mapped_column(String(32), index=True)
     approval_level: Mapped[int] = mapped_column(Integer, default=0)
