@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from types import FrameType
 
@@ -30,9 +31,7 @@ def start_all() -> list[subprocess.Popen[bytes]]:
         start(f"siantar_{name}", {f"{name.upper()}_PORT": str(port)}, "serve")
         for name, port in SERVICES.items()
     ]
-    children += [
-        start(f"siantar_{name}", {}, "jobs", "--every", str(JOBS_EVERY_SECONDS)) for name in SERVICES
-    ]
+
     upstreams = {
         f"GATEWAY_UPSTREAM_SVC_{name.upper()}": f"http://127.0.0.1:{port}" for name, port in SERVICES.items()
     }
@@ -41,6 +40,19 @@ def start_all() -> list[subprocess.Popen[bytes]]:
     gateway_env = {**upstreams, "GATEWAY_PORT": str(GATEWAY_PORT), "GATEWAY_KONG_CONFIG": kong_dev}
     children.append(start("siantar_gateway", gateway_env))
     return children
+
+
+def start_jobs() -> list[subprocess.Popen[bytes]]:
+    """The periodic jobs, once the platform answers (their first run calls identity)."""
+    return [start(f"siantar_{name}", {}, "jobs", "--every", str(JOBS_EVERY_SECONDS)) for name in SERVICES]
+
+
+def healthy() -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{GATEWAY_PORT}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 def stop_all(children: list[subprocess.Popen[bytes]]) -> None:
@@ -69,7 +81,11 @@ def main() -> int:
         f"\nSiantar platform: http://127.0.0.1:{GATEWAY_PORT} (health: /healthz). "
         "Demo credentials: var/demo-credentials.json. Ctrl-C stops everything.\n\n"
     )
+    jobs_started = False
     while not stopping:
+        if not jobs_started and healthy():
+            children += start_jobs()
+            jobs_started = True
         if any(child.poll() is not None for child in children):
             sys.stderr.write("a process stopped unexpectedly; stopping the others\n")
             stop_all(children)
