@@ -97,6 +97,22 @@ async def submit(
         raise InvalidComplaint(Text("Kelas SLA kategori tidak ada", "The category's SLA class is missing"))
     latitude = data.location.lat if data.location else None
     longitude = data.location.long if data.location else None
+    suggestions = (
+        await duplicates.suggest(
+            session,
+            category_code=category.code,
+            latitude=latitude,
+            longitude=longitude,
+            now=now,
+            radius_m=settings.DUPLICATE_RADIUS_M,
+            window_days=settings.DUPLICATE_WINDOW_DAYS,
+            limit=settings.DUPLICATE_LIMIT,
+        )
+        if latitude is not None and longitude is not None
+        else []
+    )
+    # the two row locks of a submission (the year's tracking counter, the outbox sequence) are taken last and
+    # held only until the commit: everything that reads is done before them
     complaint = Complaint(
         tracking_number=await numbering.next_number(session, prefix=settings.TRACKING_PREFIX, now=now),
         title=data.title,
@@ -168,21 +184,6 @@ async def submit(
         "complaint_received",
         {"tracking_number": complaint.tracking_number},
         now=now,
-    )
-    suggestions = (
-        await duplicates.suggest(
-            session,
-            category_code=category.code,
-            latitude=latitude,
-            longitude=longitude,
-            now=now,
-            radius_m=settings.DUPLICATE_RADIUS_M,
-            window_days=settings.DUPLICATE_WINDOW_DAYS,
-            limit=settings.DUPLICATE_LIMIT,
-            exclude=complaint.id,
-        )
-        if latitude is not None and longitude is not None
-        else []
     )
     return Submitted(complaint=complaint, category=category, decision=decision, duplicates=suggestions)
 
