@@ -9,6 +9,7 @@ import pytest
 from helpers import PREFIX, admin, seed_types, staff
 from httpx import AsyncClient
 from journey import APPS, FORMS, PDF, Actors, act, file_application, jpeg, ok, png
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from test_application_journey import drive_to_issue
 
@@ -294,6 +295,8 @@ class TestWorkflowRules:
         assert valid["signature_valid"] is True
         assert valid["holder_name_masked"] == "C* M*** B******"
         assert "CV Maju" not in json.dumps(valid)
+        raw = await session.scalar(text("SELECT signed_fields FROM permit"))  # sealed at rest, still verifiable
+        assert b"CV Maju" not in bytes(raw)
         assert (
             await act(client, app, "revoke", actors.officer("officer"), {"reason": "x"})
         ).status_code == 403

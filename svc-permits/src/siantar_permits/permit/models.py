@@ -9,10 +9,11 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siantar_permits.db import Base
+from siantar_permits.personal import SealedJSON
 from siantar_shared.db import RecordMixin, UTCDateTime
 
 
@@ -27,7 +28,8 @@ class Permit(RecordMixin, Base):
     valid_until: Mapped[date | None] = mapped_column(Date)
     pdf_key: Mapped[str] = mapped_column(String(300))
     pdf_sha256: Mapped[str] = mapped_column(String(64))
-    signed_fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # sealed at rest like the application's personal data: the holder's name is among them
+    signed_fields: Mapped[dict[str, Any]] = mapped_column(SealedJSON("permit.signed_fields"))
     signature: Mapped[str] = mapped_column(Text)  # base64
     signature_key_id: Mapped[str] = mapped_column(String(64))
     signature_algorithm: Mapped[str] = mapped_column(String(32))
