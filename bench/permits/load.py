@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncpg
 
 from siantar_permits.issuance.signing import DevelopmentSigner, canonical_payload, load_private_key
+from siantar_permits.personal import key_ring
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -61,6 +62,7 @@ async def load(database: str, count: int, signing_key: str) -> dict[str, object]
         for r in await connection.fetch("SELECT type_code, id, number FROM permit_type_version")
     }
     applicants = [uuid.uuid4() for _ in range(count // PER_APPLICANT)]
+    ring = key_ring()  # personal data is sealed at rest, with the ring the service will read (same var dir)
     start = datetime(2026, 1, 5, tzinfo=UTC)
     apps, permits, codes = [], [], []
     for n in range(count):
@@ -80,8 +82,8 @@ async def load(database: str, count: int, signing_key: str) -> dict[str, object]
                 version_id,
                 version,
                 applicants[n % len(applicants)],
-                "Pemohon Uji",
-                json.dumps(form),
+                ring.encrypt("Pemohon Uji", context="application.applicant_name"),
+                ring.encrypt(json.dumps(form, ensure_ascii=False), context="application.form"),
                 state,
                 None,
                 0,
@@ -120,7 +122,7 @@ async def load(database: str, count: int, signing_key: str) -> dict[str, object]
                     (created + timedelta(days=365)).date(),
                     f"permits/{app_id}/permit.pdf",
                     "0" * 64,
-                    json.dumps(fields),
+                    ring.encrypt(json.dumps(fields, ensure_ascii=False), context="permit.signed_fields"),
                     signature,
                     signer.key_id,
                     signer.algorithm,
