@@ -7,7 +7,9 @@ CronJob in production), each under the shared runner's lease:
 - `permit-expiry`: issued permits past `valid_until` become expired; holders are warned (an event the
   notification service turns into a message) 30 days before;
 - `identity-erasures` (`erasure_consumer`): reads identity's event
-  feed (client-credentials token) and pseudonymises the applications of erased accounts.
+  feed (client-credentials token) and pseudonymises the applications of erased accounts;
+- `reencrypt-personal-data` (`siantar_permits.reencrypt`): after an encryption-key rotation, re-seals with
+  the active key the personal data sealed with an older one (its CronJob is suspended: started by hand).
 """
 
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,6 +31,7 @@ from siantar_permits.models import platform
 from siantar_permits.notify.outbox import deliver, identity_sender
 from siantar_permits.permit.models import Permit
 from siantar_permits.personal import use_key_ring
+from siantar_permits.reencrypt import reencrypt
 from siantar_shared.calendar import WIB
 from siantar_shared.db import utcnow
 from siantar_shared.events import emit, event_source
@@ -167,7 +170,7 @@ def identity_feed(tokens: ServiceTokenSource) -> Callable[[int], Awaitable[Event
 
 @asynccontextmanager
 async def open_permits_runner(settings: Settings) -> AsyncIterator[JobRunner]:
-    use_key_ring(settings)
+    ring = use_key_ring(settings)
     async with open_job_runner(settings, platform) as runner, make_client(settings.IDENTITY_URL) as client:
         send = identity_sender(token_source_for(settings, client))
 
@@ -180,6 +183,11 @@ async def open_permits_runner(settings: Settings) -> AsyncIterator[JobRunner]:
 
         runner.register("sla-sweep", sweep, lease=LEASE)
         runner.register("permit-expiry", expiry, lease=LEASE)
+
+        async def reencrypt_personal_data(session: AsyncSession) -> None:
+            await reencrypt(session, ring)
+
+        runner.register("reencrypt-personal-data", reencrypt_personal_data, lease=LEASE)
         async with erasure_consumer(settings) as erase:
 
             async def identity_erasures(session: AsyncSession) -> None:
