@@ -295,7 +295,9 @@ class TestWorkflowRules:
         assert valid["signature_valid"] is True
         assert valid["holder_name_masked"] == "C* M*** B******"
         assert "CV Maju" not in json.dumps(valid)
-        raw = await session.scalar(text("SELECT signed_fields FROM permit"))  # sealed at rest, still verifiable
+        raw = await session.scalar(
+            text("SELECT signed_fields FROM permit")
+        )  # sealed at rest, still verifiable
         assert b"CV Maju" not in bytes(raw)
         assert (
             await act(client, app, "revoke", actors.officer("officer"), {"reason": "x"})
