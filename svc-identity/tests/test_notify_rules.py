@@ -141,6 +141,9 @@ class TestListTemplates:
             "complaint_status_changed",
             "complaint_needs_information",
             "complaint_resolved",
+            "complaint_updated",
+            "complaint_sla_reminder",
+            "complaint_sla_breached",
             "permit_application_received",
             "permit_needs_correction",
             "fee_assessed",
@@ -165,14 +168,15 @@ class TestListTemplates:
             await client.get("/identity/v1/notification-templates", headers=service_bearer(test_keys))
         ).json()
         for language, amount in (("id", "Rp150.000"), ("en", "IDR 150,000")):
-            person, text = await create_account(session, crypto, language=language), marker()
+            text = marker()
             samples = {
                 "text": text,
                 "date": "2026-12-20",
                 "money": 150000,
                 "url": "https://siantar.example/r/1",
             }
-            for template in listing:
+            for template in listing:  # one person each: more templates than the hourly limit per person
+                person = await create_account(session, crypto, language=language)
                 params = {
                     p["name"]: p["choices"][0] if p["kind"] == "choice" else samples[p["kind"]]
                     for p in template["parameters"]

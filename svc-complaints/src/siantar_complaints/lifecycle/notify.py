@@ -3,13 +3,18 @@ change's transaction (delivery: `delivery.py`).
 
 - the reporter hears of every change of state, except their own; asked for information they get
   `complaint_needs_information` (the question), at a resolution `complaint_resolved` (a link to rate it);
-- followers hear of every change of state except their own, and only while the report is public (a complaint
-  made restricted later stops telling its followers anything);
-- identity's status choices (`COMPLAINT_STATUS` in svc-identity notify/templates.py) name `redirected`
-  `not_our_responsibility`, and have no `waiting_for_citizen`: followers are not told of a question to the
-  reporter.
+- followers hear of every change of state except their own (a question to the reporter as the status
+  `waiting_for_citizen`, never the question), and only while the report is public (a complaint made
+  restricted later stops telling its followers anything);
+- a public update of the OPD (`complaint_updated`, with an excerpt of it): the reporter and, while the report
+  is public, the followers; never its author;
+- staff: the assigned officer hears of an SLA reminder and a breach (`sla_watch.py`, `tell_officer`).
+No message names the reporter: parameters are the tracking number, a status code, a date, a rating link, or
+text that is already public (an update) or the reporter's own (a question to them). Free text goes out as one
+line of at most `EXCERPT_LENGTH` characters, as identity's templates require.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -22,15 +27,18 @@ from siantar_complaints.complaint.models import Complaint, ComplaintFollow
 from siantar_complaints.complaint.states import ReportVisibility, Status
 from siantar_complaints.lifecycle.config import LifecycleSettings
 from siantar_complaints.lifecycle.models import NotificationOutbox
+from siantar_shared.calendar import local_date
 
+# identity's template names (svc-identity notify/templates.py SERVICE_TEMPLATES)
 STATUS_CHANGED = "complaint_status_changed"
 NEEDS_INFORMATION = "complaint_needs_information"
 RESOLVED = "complaint_resolved"
-# our states as identity's COMPLAINT_STATUS choice codes; a state missing here is not announced to followers
-STATUS_CODES: dict[str, str] = {
-    **{s.value: s.value for s in Status if s not in (Status.redirected, Status.waiting_for_citizen)},
-    Status.redirected.value: "not_our_responsibility",
-}
+UPDATED = "complaint_updated"
+SLA_REMINDER = "complaint_sla_reminder"
+SLA_BREACHED = "complaint_sla_breached"
+# our states as identity's COMPLAINT_STATUS choice codes (the same names); one missing is not announced
+STATUS_CODES: dict[str, str] = {s.value: s.value for s in Status}
+EXCERPT_LENGTH = 300  # identity's limit for a quoted question or update
 
 
 async def enqueue(
@@ -96,7 +104,7 @@ def _reporter_message(
 ) -> tuple[str, dict[str, Any]]:
     number = complaint.tracking_number
     if complaint.status == Status.waiting_for_citizen.value:
-        return NEEDS_INFORMATION, {"tracking_number": number, "question": (question or "")[:300]}
+        return NEEDS_INFORMATION, {"tracking_number": number, "question": excerpt(question or "")}
     if complaint.status == Status.resolved.value:
         return RESOLVED, {"tracking_number": number, "rating_url": rating_url(complaint, settings)}
     return STATUS_CHANGED, {"tracking_number": number, "status": STATUS_CODES[complaint.status]}
@@ -104,3 +112,43 @@ def _reporter_message(
 
 def rating_url(complaint: Complaint, settings: LifecycleSettings) -> str:
     return settings.RATING_URL.format(tracking_number=complaint.tracking_number, id=complaint.id)
+
+
+async def announce_update(
+    session: AsyncSession, complaint: Complaint, text: str, *, actor_id: UUID | None, now: datetime
+) -> None:
+    """Tell the reporter and, while the report is public, the followers (never the author) of a public update."""
+    reporter = complaint.reporter_id
+    audience = [reporter] if reporter is not None else []
+    if complaint.report_visibility == ReportVisibility.public.value:
+        audience += await followers(session, complaint)
+    params = {"tracking_number": complaint.tracking_number, "excerpt": excerpt(text)}
+    await enqueue(session, complaint, [r for r in audience if r != actor_id], UPDATED, params, now=now)
+
+
+async def tell_officer(session: AsyncSession, complaint: Complaint, template: str, *, now: datetime) -> bool:
+    """An SLA message (`SLA_REMINDER`, `SLA_BREACHED`) to the complaint's assigned officer, if it has one; the
+    due date is the city's (WIB) date of the stage's due time."""
+    officer = complaint.assigned_officer_id
+    if officer is None or complaint.sla_due_at is None:
+        return False
+    params = {
+        "tracking_number": complaint.tracking_number,
+        "due_date": local_date(complaint.sla_due_at).isoformat(),
+    }
+    return await enqueue(session, complaint, [officer], template, params, now=now) == 1
+
+
+def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """`text` as one line of at most `limit` characters: invisible format characters dropped, every run of
+    spaces and line breaks one space, a longer text cut at a word and ended with "…"."""
+    visible = "".join(c for c in text if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf"))
+    line = " ".join(visible.split())
+    if not line:
+        return "…"
+    if len(line) <= limit:
+        return line
+    head = line[: limit - 1]
+    if " " in head[limit // 2 :]:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip() + "…"

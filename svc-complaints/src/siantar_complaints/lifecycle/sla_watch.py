@@ -3,16 +3,20 @@ after the silence the SLA class allows. Idempotent: a stage is reminded once (`s
 escalated once (`sla_escalated_at`); starting a new stage clears both (sla/clock.py).
 
 - reminder: a running, unpaused verify or follow_up clock due by the end of the next working day gets an
-  internal (staff) timeline entry and a `...complaint.sla_reminder` event;
+  internal (staff) timeline entry, a `...complaint.sla_reminder` event, and a `complaint_sla_reminder`
+  message to the assigned officer (if there is one);
 - escalation: a verify or follow_up clock past its due time gets an `sla` timeline entry (staff), the event
   `...complaint.sla_breached` (with the OPD and the assigned officer, for the OPD's supervisor and the verifier
-  desk's tools);
+  desk's tools), and a `complaint_sla_breached` message to the assigned officer (if there is one);
 - closing: a resolved complaint whose close clock ran out (no reply from the reporter within
   `close_after_silence_days` working days; a reply restarts it) is closed by the system, announced like any
   change of state.
 
-Staff are not notified through identity: its templates are messages to reporters (complaint_status_changed
-would tell an officer something untrue), and there is no staff template yet. The events are the hook.
+Staff are told through identity's notify, which sends to a subject id: the assigned officer's is on the
+complaint. The OPD's supervisor and the verifier desk are not subjects the complaint knows (a verify-stage
+clock has no officer at all), so they are not messaged: that needs identity to name them (the supervisors of
+an OPD, a desk's members or a shared desk address) or a template sent to a role; until then the
+`sla_breached` event is their hook.
 Reminder and escalation marks are written with a conditional UPDATE that leaves the complaint's version alone
 (a system mark must not make an officer's If-Match stale); closing is a change of state and is version-checked
 (a complaint changed meanwhile is left for the next run).
@@ -85,6 +89,7 @@ async def remind(session: AsyncSession, now: datetime, calendar: WorkingCalendar
             note = f"Pengingat: tahap {complaint.sla_stage} jatuh tempo {complaint.sla_due_at:%Y-%m-%d %H:%M} UTC"
             await _system_entry(session, complaint, now, note, {"sla": "reminder"})
             await service.emit_event(session, complaint, "sla_reminder", None, None, _sla_data(complaint))
+            await notify.tell_officer(session, complaint, notify.SLA_REMINDER, now=now)
             done += 1
     return done
 
@@ -97,6 +102,7 @@ async def escalate(session: AsyncSession, now: datetime) -> int:
             note = f"Batas waktu tahap {complaint.sla_stage} terlewati ({complaint.sla_due_at:%Y-%m-%d %H:%M} UTC)"
             await _system_entry(session, complaint, now, note, {"sla": "breached"})
             await service.emit_event(session, complaint, "sla_breached", None, None, _sla_data(complaint))
+            await notify.tell_officer(session, complaint, notify.SLA_BREACHED, now=now)
             done += 1
     return done
 

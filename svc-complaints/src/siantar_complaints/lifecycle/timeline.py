@@ -187,6 +187,10 @@ async def write_update(change: Change) -> schemas.UpdateRead:
             settings=change.settings,
             now=change.now,
         )
+    if change.kind == UpdateKind.public_update:
+        await notify.announce_update(
+            change.session, complaint, change.note, actor_id=change.principal.subject, now=change.now
+        )
     verb = "information_received" if changed else "update_posted"
     extra = {"kind": change.kind.value, "visibility": change.visibility.value}
     await service.emit_event(change.session, complaint, verb, entry, from_status, extra)

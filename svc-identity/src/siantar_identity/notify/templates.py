@@ -49,15 +49,24 @@ COMPLAINT_STATUS = Param(
         "in_progress": Text("sedang ditindaklanjuti", "in progress"),
         "resolved": Text("selesai ditindaklanjuti", "resolved"),
         "closed": Text("ditutup", "closed"),
+        "waiting_for_citizen": Text(
+            "menunggu keterangan dari pelapor", "waiting for information from the reporter"
+        ),
         "reopened": Text("dibuka kembali", "reopened"),
         "rejected": Text("ditolak", "rejected"),
         "duplicate": Text("digabung dengan laporan yang sama", "merged with an identical report"),
+        "redirected": Text(
+            "dialihkan kepada pihak yang berwenang (bukan kewenangan Pemerintah Kota Pematangsiantar)",
+            "redirected to the responsible body (not the responsibility of the city government)",
+        ),
+        # the older code for `redirected`, still accepted for messages queued before it existed
         "not_our_responsibility": Text(
             "bukan kewenangan Pemerintah Kota Pematangsiantar",
             "not the responsibility of the city government",
         ),
     },
 )
+EXCERPT = Param(max_length=300)  # a quoted piece of an update or a question, one line
 DATA_REQUEST_KIND = Param(
     ParamKind.choice,
     choices={
@@ -136,7 +145,17 @@ SERVICE_TEMPLATES: dict[str, Template] = {
             'The officer needs more information about complaint {tracking_number}: "{question}". '
             "Please reply through the complaints service; the handling time stops until your answer arrives.",
         ),
-        {"tracking_number": NUMBER, "question": Param(max_length=300)},
+        {"tracking_number": NUMBER, "question": EXCERPT},
+    ),
+    "complaint_updated": Template(
+        Text("Tanggapan baru atas pengaduan", "New update on a complaint"),
+        Text(
+            'Ada tanggapan baru dari perangkat daerah atas pengaduan {tracking_number}: "{excerpt}". '
+            "Selengkapnya di layanan pengaduan.",
+            'The responsible agency posted an update on complaint {tracking_number}: "{excerpt}". '
+            "Read it in full in the complaints service.",
+        ),
+        {"tracking_number": NUMBER, "excerpt": EXCERPT},
     ),
     "complaint_resolved": Template(
         Text("Pengaduan selesai ditindaklanjuti", "Complaint resolved"),
@@ -146,6 +165,26 @@ SERVICE_TEMPLATES: dict[str, Template] = {
             "Complaint {tracking_number} has been resolved. Please rate how it was handled: {rating_url}",
         ),
         {"tracking_number": NUMBER, "rating_url": LINK},
+    ),
+    # to staff: the officer assigned to the complaint
+    "complaint_sla_reminder": Template(
+        Text("Pengingat batas waktu pengaduan", "Complaint deadline reminder"),
+        Text(
+            "Pengaduan {tracking_number} yang ditugaskan kepada Anda harus ditindaklanjuti paling lambat "
+            "{due_date}.",
+            "Complaint {tracking_number}, assigned to you, must be handled by {due_date}.",
+        ),
+        {"tracking_number": NUMBER, "due_date": DATE},
+    ),
+    "complaint_sla_breached": Template(
+        Text("Batas waktu pengaduan terlewati", "Complaint deadline missed"),
+        Text(
+            "Batas waktu penanganan pengaduan {tracking_number} yang ditugaskan kepada Anda ({due_date}) telah "
+            "terlewati. Mohon segera ditindaklanjuti.",
+            "The deadline of complaint {tracking_number}, assigned to you ({due_date}), has passed. "
+            "Please handle it now.",
+        ),
+        {"tracking_number": NUMBER, "due_date": DATE},
     ),
     "permit_application_received": Template(
         Text("Permohonan izin diterima", "Permit application received"),
