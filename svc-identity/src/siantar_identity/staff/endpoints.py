@@ -23,6 +23,7 @@ from siantar_identity.staff.schemas import (
     InvitationSent,
     MfaReset,
     StaffActivated,
+    StaffDirectoryEntry,
     StaffDisable,
     StaffInvite,
     StaffInvited,
@@ -30,6 +31,7 @@ from siantar_identity.staff.schemas import (
     StaffRole,
     StaffUpdate,
 )
+from siantar_shared.auth import Principal, Role, require
 from siantar_shared.calendar import local_date
 from siantar_shared.conditional import json_response
 from siantar_shared.db import SessionDep
@@ -48,6 +50,7 @@ def max_attempts(request: Request) -> int:
 
 
 MaxAttempts = Annotated[int, Depends(max_attempts)]
+DirectoryReader = Annotated[Principal, require(roles={Role.service}, scopes={"identity:read"})]
 
 
 @router.post(
@@ -155,6 +158,26 @@ async def list_officers(
     """The officers of one OPD: for admins, and for that OPD's own supervisor (403 for any other)."""
     policy.check_may_see_agency(by, code)
     return await staff_service.list_staff(session, pagination, agency=code, role="officer", status=status)
+
+
+@router.get(
+    "/staff-directory/{subject_id}",
+    response_model=StaffDirectoryEntry,
+    summary="Is this subject active staff, of which OPD (services)",
+    responses={
+        403: {"description": "Not a service token, or no `identity:read` scope"},
+        404: {"description": "No such subject, or not a staff member"},
+    },
+)
+async def staff_directory_entry(
+    subject_id: UUID, principal: DirectoryReader, session: SessionDep, response: Response
+) -> StaffDirectoryEntry:
+    """For services checking a duty they give someone (complaints: the officer a supervisor assigns): whether
+    the subject is an active staff member, their OPD and roles. No name or contact detail. Service tokens
+    with the `identity:read` scope only; a citizen, a guest or an unknown id answers 404. Not audited, like
+    the API key check: it reads no personal data. Cache the answer for at most 60 seconds."""
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return staff_service.to_directory_entry(await staff_service.get(session, subject_id))
 
 
 @router.get("/staff/{staff_id}", response_model=StaffMember, summary="One staff member")

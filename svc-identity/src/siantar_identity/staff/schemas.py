@@ -162,6 +162,15 @@ class StaffMember(BaseModel):
     version: int
 
 
+class StaffDirectoryEntry(BaseModel):
+    """What a service may know of a staff member to check a duty it gives them: no name, no contact."""
+
+    subject_id: UUID
+    active: bool = Field(description="Whether the account may sign in now (not pending, not disabled)")
+    agency: str | None = Field(description="The OPD code (DISKOMINFO for verifiers)", examples=["DLH"])
+    roles: list[str] = Field(examples=[["officer"]])
+
+
 class StaffInvited(StaffMember):
     invitation: InvitationSent | None = Field(description="The invitation sent, if one was")
 

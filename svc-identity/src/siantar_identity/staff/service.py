@@ -18,7 +18,13 @@ from siantar_identity.security.context import Crypto
 from siantar_identity.staff import invitations, policy, repository
 from siantar_identity.staff.actor import Actor
 from siantar_identity.staff.exceptions import StaffNotFound, StaffStateConflict, UsernameTaken
-from siantar_identity.staff.schemas import InvitationSent, StaffInvite, StaffMember, StaffUpdate
+from siantar_identity.staff.schemas import (
+    InvitationSent,
+    StaffDirectoryEntry,
+    StaffInvite,
+    StaffMember,
+    StaffUpdate,
+)
 from siantar_shared.conditional import body_tag, require_match
 from siantar_shared.errors import PreconditionFailed
 from siantar_shared.i18n import Text
@@ -40,6 +46,15 @@ def to_schema(account: Account) -> StaffMember:
         created_at=account.created_at,
         disabled_at=account.disabled_at,
         version=account.version,
+    )
+
+
+def to_directory_entry(account: Account) -> StaffDirectoryEntry:
+    return StaffDirectoryEntry(
+        subject_id=account.id,
+        active=account.status == AccountStatus.active,
+        agency=account.agency_code,
+        roles=sorted(account.roles),
     )
 
 
