@@ -1,10 +1,11 @@
 """svc-identity, faked with an httpx.MockTransport (it is an external service for svc-complaints): the agency
-list (its JSON shape, ETag, 304s), the client-credentials token endpoint, guest registration, notifications
-and API key checks, with outages on demand. What the service sent is recorded for the tests to read."""
+list (its JSON shape, ETag, 304s), the client-credentials token endpoint, guest registration, notifications,
+API key checks and the staff directory, with outages on demand. What the service sent is recorded for the tests to read."""
 
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -49,6 +50,19 @@ class FakeIdentity:
             "sia_readonly0000_" + "r" * 43: {"client_id": "readonly-app", "scopes": ["complaints:read"]},
         }
         self.api_key_checks = 0
+        self.staff: dict[str, dict[str, Any]] = {}  # subject id -> its staff directory entry
+        self.staff_lookups = 0
+
+    def add_staff(
+        self, subject: uuid.UUID, roles: Iterable[str], agency: str | None, *, active: bool = True
+    ) -> None:
+        """A staff member the directory knows (as identity answers: no name, no contact)."""
+        self.staff[str(subject)] = {
+            "subject_id": str(subject),
+            "active": active,
+            "agency": agency,
+            "roles": sorted(roles),
+        }
 
     def clock(self) -> float:
         return self.now
@@ -84,6 +98,8 @@ class FakeIdentity:
             self.api_key_checks += 1
             known = self.api_keys.get(body["api_key"])
             return httpx.Response(200, json={"valid": True, **known} if known else {"valid": False})
+        if path.startswith("/identity/v1/staff-directory/"):
+            return self._staff_entry(request)
         if path != "/identity/v1/agencies":
             return httpx.Response(404)
         headers = {"ETag": self.etag(), "Cache-Control": "public, max-age=300"}
@@ -95,6 +111,15 @@ class FakeIdentity:
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handler)
+
+    def _staff_entry(self, request: httpx.Request) -> httpx.Response:
+        if not request.headers.get("authorization", "").startswith("Bearer service-token-"):
+            return httpx.Response(401, json={"title": "no token"})
+        self.staff_lookups += 1
+        entry = self.staff.get(request.url.path.rsplit("/", 1)[-1])
+        if entry is None:
+            return httpx.Response(404, json={"title": "Staff member not found"})
+        return httpx.Response(200, json=entry, headers={"Cache-Control": "private, max-age=60"})
 
     def _guest(self, body: dict[str, Any]) -> httpx.Response:
         if not body.get("name") or not (body.get("phone") or body.get("email")):

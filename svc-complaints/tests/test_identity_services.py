@@ -6,7 +6,7 @@ import httpx
 import pytest
 from fakes_identity import FakeIdentity
 
-from siantar_complaints.identity.exceptions import GuestRefused
+from siantar_complaints.identity.exceptions import GuestRefused, IdentityUnavailable
 from siantar_complaints.identity.services import IdentityServices
 from siantar_shared.http import make_client
 from siantar_shared.service_token import ServiceTokenError, ServiceTokenSource
@@ -91,3 +91,41 @@ async def test_api_key_answers_are_cached_for_at_most_60_seconds(
     del identity.api_keys[DEMO_KEY]  # revoked in identity
     assert not (await identity_services.check_api_key(DEMO_KEY)).valid
     assert identity.api_key_checks == 2
+
+
+async def test_staff_member_is_cached_for_60_seconds(
+    identity: FakeIdentity, identity_services: IdentityServices
+) -> None:
+    officer, stranger = uuid4(), uuid4()
+    identity.add_staff(officer, ["officer"], "DLH")
+    member = await identity_services.staff_member(officer)
+    assert member is not None
+    assert (member.subject_id, member.active, member.agency) == (officer, True, "DLH")
+    assert member.roles == frozenset({"officer"})
+    assert await identity_services.staff_member(stranger) is None
+    identity.add_staff(officer, ["officer"], "DLH", active=False)
+    identity.now += 59
+    assert (await identity_services.staff_member(officer)) == member  # a 404 is kept as long
+    assert await identity_services.staff_member(stranger) is None
+    assert identity.staff_lookups == 2
+    identity.now += 1
+    refreshed = await identity_services.staff_member(officer)
+    assert refreshed is not None
+    assert refreshed.active is False
+    assert identity.staff_lookups == 3
+
+
+async def test_staff_member_with_identity_down_or_confused_is_503(
+    identity: FakeIdentity, identity_services: IdentityServices
+) -> None:
+    officer = uuid4()
+    identity.down = True
+    with pytest.raises(IdentityUnavailable):
+        await identity_services.staff_member(officer)
+    identity.down = False
+    identity.staff[str(officer)] = {"subject_id": str(uuid4()), "active": True, "agency": "DLH", "roles": []}
+    with pytest.raises(IdentityUnavailable):  # an answer about somebody else
+        await identity_services.staff_member(officer)
+    identity.staff[str(officer)] = {"active": True}
+    with pytest.raises(IdentityUnavailable):
+        await identity_services.staff_member(officer)

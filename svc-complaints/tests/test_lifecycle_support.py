@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from factories import create_complaint
+from fakes_identity import FakeIdentity
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +48,17 @@ class Cast:
         self.officer2 = Caller(keys, ["officer"], OPD)
         self.other_officer = Caller(keys, ["officer"], OTHER_OPD)
         self.other_supervisor = Caller(keys, ["supervisor"], OTHER_OPD)
+
+    def register_staff(self, identity: FakeIdentity) -> None:
+        """Make the OPDs' people known to identity's staff directory, which decides who may be assigned."""
+        for person, roles, agency in (
+            (self.supervisor, ["supervisor"], OPD),
+            (self.officer, ["officer"], OPD),
+            (self.officer2, ["officer"], OPD),
+            (self.other_officer, ["officer"], OTHER_OPD),
+            (self.other_supervisor, ["supervisor"], OTHER_OPD),
+        ):
+            identity.add_staff(person.subject, roles, agency)
 
 
 # the columns a complaint has in each state (as the transitions leave them)

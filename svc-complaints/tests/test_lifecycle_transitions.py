@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from factories import seed_catalogue
+from fakes_identity import FakeIdentity
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 from test_lifecycle_support import (
@@ -24,9 +25,11 @@ from siantar_shared.testing.tokens import TestKeys
 
 
 @pytest.fixture
-async def cast(test_keys: TestKeys, session: AsyncSession) -> Cast:
+async def cast(test_keys: TestKeys, session: AsyncSession, identity: FakeIdentity) -> Cast:
     await seed_catalogue(session)
-    return Cast(test_keys)
+    cast = Cast(test_keys)
+    cast.register_staff(identity)
+    return cast
 
 
 def url(complaint: Any, action: str) -> str:

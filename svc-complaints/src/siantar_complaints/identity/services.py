@@ -4,6 +4,8 @@
 - `notify`: a message from one of identity's templates to a person (this service never holds phones or e-mails);
 - `check_api_key`: whether an Open311 `api_key` is valid and whose it is, cached for at most 60 seconds (by the
   key's SHA-256: the key itself is kept nowhere, and never logged);
+- `staff_member`: whether a subject is active staff, with its OPD and roles (no personal data), cached for at
+  most 60 seconds: a supervisor assigns only an active officer of the complaint's OPD;
 - `get`: any other read, e.g. identity's event feed.
 """
 
@@ -13,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
@@ -25,8 +27,12 @@ from siantar_shared.service_token import ServiceTokenError, ServiceTokenSource, 
 from siantar_shared.settings import ServiceSettings
 
 API_KEY_CACHE_SECONDS = 60.0
-API_KEY_CACHE_SIZE = 1024
+CACHE_SIZE = 1024  # entries per cache (API keys, staff)
+STAFF_CACHE_SECONDS = 60.0  # identity's `Cache-Control: private, max-age=60`
+STAFF_DIRECTORY_PATH = "/identity/v1/staff-directory"
 logger = logging.getLogger("siantar_complaints.identity")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,16 @@ class ApiKeyInfo:
     valid: bool
     client_id: str | None = None
     scopes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class StaffInfo:
+    """identity's staff directory entry: no name, no contact."""
+
+    subject_id: UUID
+    active: bool
+    agency: str | None
+    roles: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +66,7 @@ class IdentityServices:
         self.tokens = tokens
         self.clock = clock
         self._api_keys: dict[str, tuple[float, ApiKeyInfo]] = {}
+        self._staff: dict[UUID, tuple[float, StaffInfo | None]] = {}
 
     async def register_guest(
         self, *, name: str, phone: str | None, email: str | None, language: str | None = None
@@ -103,15 +120,55 @@ class IdentityServices:
             client_id=body.get("client_id"),
             scopes=frozenset(body.get("scopes") or ()),
         )
-        if len(self._api_keys) >= API_KEY_CACHE_SIZE:
-            self._api_keys = {k: v for k, v in self._api_keys.items() if now - v[0] < API_KEY_CACHE_SECONDS}
-            if len(self._api_keys) >= API_KEY_CACHE_SIZE:
-                self._api_keys.clear()
-        self._api_keys[digest] = (now, info)
+        _remember(self._api_keys, digest, info, now, API_KEY_CACHE_SECONDS)
+        return info
+
+    async def staff_member(self, subject_id: UUID) -> StaffInfo | None:
+        """identity's staff directory entry of `subject_id`, or None when it is no staff member (404). Answers,
+        a 404 too, are kept at most 60 seconds; identity unreachable or answering otherwise: 503."""
+        now = self.clock()
+        cached = self._staff.get(subject_id)
+        if cached is not None and now - cached[0] < STAFF_CACHE_SECONDS:
+            return cached[1]
+        try:
+            response = await self.tokens.request("GET", f"{STAFF_DIRECTORY_PATH}/{subject_id}")
+        except ServiceTokenError as exc:
+            raise IdentityUnavailable(_unavailable()) from exc
+        info = None if response.status_code == 404 else _staff_info(response, subject_id)
+        _remember(self._staff, subject_id, info, now, STAFF_CACHE_SECONDS)
         return info
 
     async def get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
         return await self.tokens.request("GET", path, params=params)
+
+
+def _staff_info(response: httpx.Response, subject_id: UUID) -> StaffInfo:
+    try:
+        response.raise_for_status()
+        body = response.json()
+        info = StaffInfo(
+            subject_id=UUID(str(body["subject_id"])),
+            active=body["active"] is True,
+            agency=body.get("agency"),
+            roles=frozenset(str(role) for role in body["roles"]),
+        )
+    except (httpx.HTTPStatusError, ValueError, KeyError, TypeError) as exc:
+        logger.error("identity's staff directory failed: HTTP %d", response.status_code)
+        raise IdentityUnavailable(_unavailable()) from exc
+    if info.subject_id != subject_id:
+        logger.error("identity's staff directory answered for another subject")
+        raise IdentityUnavailable(_unavailable())
+    return info
+
+
+def _remember(cache: dict[K, tuple[float, V]], key: K, value: V, now: float, ttl: float) -> None:
+    """Keep `value` under `key` from `now`; a full cache first drops its expired entries, then everything."""
+    if len(cache) >= CACHE_SIZE:
+        fresh = {k: v for k, v in cache.items() if now - v[0] < ttl}
+        cache.clear()
+        if len(fresh) < CACHE_SIZE:
+            cache.update(fresh)
+    cache[key] = (now, value)
 
 
 def _unavailable() -> Text:

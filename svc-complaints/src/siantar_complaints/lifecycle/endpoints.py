@@ -3,7 +3,8 @@ transitions.py). Every one needs `If-Match: "v<version>"` and answers the compla
 
 Errors: 401 without a token; 404 when the caller may not see the complaint; 403 when they see it but play no
 part allowed to do this; 428 without If-Match, 412 when stale (also when another change wins the race); 409
-from a state the action does not start from; 422 for a bad body."""
+from a state the action does not start from; 422 for a bad body (on assign and reassign, also an officer who is
+not active staff of the complaint's OPD); 503 when identity cannot say who that officer is."""
 
 from functools import lru_cache
 from typing import Annotated, Any
@@ -14,8 +15,8 @@ from fastapi import APIRouter, Depends, Response
 from siantar_complaints.complaint import presenter
 from siantar_complaints.complaint import service as complaint_service
 from siantar_complaints.complaint.schemas import ComplaintRead
-from siantar_complaints.identity.dependencies import AgencyDirectoryDep
-from siantar_complaints.lifecycle import effects, schemas, service, timeline_endpoints
+from siantar_complaints.identity.dependencies import AgencyDirectoryDep, IdentityServicesDep
+from siantar_complaints.lifecycle import effects, schemas, service, staffing, timeline_endpoints
 from siantar_complaints.lifecycle.config import LifecycleSettings
 from siantar_complaints.lifecycle.transitions import TRANSITIONS, Action
 from siantar_shared.auth import AnyPrincipal
@@ -116,9 +117,10 @@ async def disposition(
 @router.post(f"{ACTIONS}/assign", **_doc(Action.assign))
 async def assign(
     complaint_id: UUID, body: schemas.AssignBody, principal: AnyPrincipal, session: SessionDep,
-    settings: SettingsDep, if_match: IfMatch = None,
+    settings: SettingsDep, identity: IdentityServicesDep, if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.assign, principal, if_match, settings)
+    await staffing.require_assignable(identity, body.officer_id, change.complaint)
     effects.assign(change, body, reassign=False)
     await service.commit_change(change)
     return await answer(change)
@@ -127,9 +129,10 @@ async def assign(
 @router.post(f"{ACTIONS}/reassign", **_doc(Action.reassign))
 async def reassign(
     complaint_id: UUID, body: schemas.AssignBody, principal: AnyPrincipal, session: SessionDep,
-    settings: SettingsDep, if_match: IfMatch = None,
+    settings: SettingsDep, identity: IdentityServicesDep, if_match: IfMatch = None,
 ) -> Response:  # fmt: skip
     change = await service.begin(session, complaint_id, Action.reassign, principal, if_match, settings)
+    await staffing.require_assignable(identity, body.officer_id, change.complaint)
     effects.assign(change, body, reassign=True)
     await service.commit_change(change)
     return await answer(change)

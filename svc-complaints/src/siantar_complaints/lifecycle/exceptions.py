@@ -41,3 +41,10 @@ class CannotFollow(Conflict):
 class InvalidUpdate(UnprocessableContent):
     slug = "invalid-update"
     title = Text("Isi pembaruan tidak valid", "The update is not valid")
+
+
+class InvalidAssignee(UnprocessableContent):
+    """The officer named is not an active officer (or supervisor) of the complaint's OPD in identity (422)."""
+
+    slug = "invalid-assignee"
+    title = Text("Petugas tidak dapat ditugaskan", "This officer cannot be assigned")

@@ -84,8 +84,21 @@ TRANSITIONS: dict[Action, Transition] = {
             {Party.desk},
             "opd_code usable in identity's agency list; clears the assignee; starts the follow_up clock",
         ),
-        _t(Action.assign, WORKING, None, {Party.supervisor}, "no officer assigned yet"),
-        _t(Action.reassign, WORKING, None, {Party.supervisor}, "an officer assigned, a different one named"),
+        _t(
+            Action.assign,
+            WORKING,
+            None,
+            {Party.supervisor},
+            "no officer assigned yet; the officer named is active staff (officer or supervisor) of the "
+            "complaint's OPD in identity",
+        ),
+        _t(
+            Action.reassign,
+            WORKING,
+            None,
+            {Party.supervisor},
+            "an officer assigned, a different one named, active staff of the complaint's OPD in identity",
+        ),
         _t(Action.start, {S.dispositioned, S.reopened}, S.in_progress, {Party.officer}, "assigns the caller"),
         _t(
             Action.request_information,
