@@ -11,6 +11,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.browse import search
+from siantar_complaints.browse.schemas import ComplaintPage, ComplaintSummary
 from siantar_complaints.complaint.models import Complaint
 from siantar_shared.testing.tokens import TestKeys
 
@@ -285,6 +286,84 @@ class TestQueue:
         assert ids((await client.get(QUEUE, params={"category": "sampah"}, headers=dishub)).json()) == []
         other_place = await client.get(QUEUE, params={"kelurahan": KEBUN_SAYUR}, headers=dishub)
         assert ids(other_place.json()) == []
+
+
+class TestListItems:
+    """List items are summaries (`ComplaintSummary`), cut by the same rules as the full complaint."""
+
+    async def test_items_are_summaries_as_the_openapi_document_says(
+        self, client: AsyncClient, world: dict[str, Any], test_keys: TestKeys
+    ) -> None:
+        spec = (await client.get("/complaints/v1/openapi.json")).json()
+        item_schema = spec["components"]["schemas"]["ComplaintSummary"]
+        dishub = bearer(test_keys, roles=["officer"], agency="DISHUB")
+        for path, headers in ((LIST, {}), (QUEUE, dishub), (MINE, bearer(test_keys, subject=world["a"]))):
+            answer = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+            assert answer["schema"]["$ref"] == "#/components/schemas/ComplaintPage", path
+            page = (await client.get(path, headers=headers)).json()
+            ComplaintPage.model_validate(page)
+            assert page["items"], path
+            for item in page["items"]:
+                assert set(item) == set(item_schema["properties"]) == set(ComplaintSummary.model_fields)
+                assert not {"description", "answers", "routing", "address"} & set(item)
+        item = (await client.get(LIST, params={"category": "sampah"})).json()["items"][0]
+        assert item["category"]["code"] == "sampah"
+        assert set(item["category"]["name"]) == {"id", "en"}
+        assert (item["kelurahan"]["code"], item["kecamatan"]["code"]) == (KEBUN_SAYUR, "12.72.01")
+        assert (item["opd_code"], item["version"]) == ("DLH", world["rubbish"].version)
+
+    async def test_agency_identity_and_assignee_only_for_the_complaints_opd(
+        self, client: AsyncClient, session: AsyncSession, world: dict[str, Any], test_keys: TestKeys
+    ) -> None:
+        complaint: Complaint = world["public"]
+        complaint.identity_visibility, complaint.assigned_officer_id = "agency", uuid4()
+        await session.flush()
+        cases = {  # caller: (reporter shown, assignee shown)
+            "anonymous": ({}, False),
+            "citizen": (bearer(test_keys, subject=world["b"]), False),
+            "other OPD": (bearer(test_keys, roles=["officer"], agency="DLH"), False),
+            "own OPD": (bearer(test_keys, roles=["officer"], agency="DISHUB"), True),
+            "reporter": (bearer(test_keys, subject=world["a"]), None),
+        }
+        for name, (headers, staff) in cases.items():
+            items = {i["id"]: i for i in (await client.get(LIST, headers=headers)).json()["items"]}
+            item = items[str(complaint.id)]
+            shows_reporter = staff is not False
+            assert (item["reporter_id"] == str(world["a"])) is shows_reporter, name
+            assert (item["assigned_officer_id"] is not None) is bool(staff), name
+
+    async def test_sla_from_the_stored_clock(
+        self, client: AsyncClient, session: AsyncSession, world: dict[str, Any], test_keys: TestKeys
+    ) -> None:
+        now = datetime.now(UTC)
+        late, soon = world["public"], world["secret"]
+        for complaint, due in ((late, now - timedelta(hours=1)), (soon, now + timedelta(hours=2))):
+            complaint.sla_stage, complaint.sla_started_at, complaint.sla_due_at = "verify", now, due
+        await session.flush()
+        dishub = bearer(test_keys, roles=["officer"], agency="DISHUB")
+
+        async def clocks() -> dict[str, dict[str, Any]]:
+            items = (await client.get(QUEUE, headers=dishub)).json()["items"]
+            return {item["id"]: item["sla"] for item in items}
+
+        sla = await clocks()
+        assert sla[str(late.id)] | {"due_at": None} == {
+            "stage": "verify", "due_at": None, "paused": False, "breached": True, "at_risk": False
+        }  # fmt: skip
+        assert datetime.fromisoformat(sla[str(late.id)]["due_at"]) == late.sla_due_at
+        assert (sla[str(soon.id)]["breached"], sla[str(soon.id)]["at_risk"]) == (False, True)
+        soon.sla_paused = late.sla_paused = True
+        await session.flush()
+        for clock in (await clocks()).values():
+            assert (clock["paused"], clock["breached"], clock["at_risk"]) == (True, False, False)
+        rubbish = (await client.get(LIST, params={"category": "sampah"})).json()["items"][0]["sla"]
+        assert rubbish == {
+            "stage": None,
+            "due_at": None,
+            "paused": False,
+            "breached": False,
+            "at_risk": False,
+        }
 
 
 def test_terms_are_bounded() -> None:

@@ -72,7 +72,8 @@ async def list_complaints(
 ) -> Response:
     """Public complaints, newest first, with filters and full-text search (`q`: every word must appear, as a
     whole word, in the title or description; case does not matter). Restricted complaints never
-    appear here, not even the caller's own (see `/me/complaints`). Keyset pages: pass `next_cursor` back."""
+    appear here, not even the caller's own (see `/me/complaints`). Keyset pages: pass `next_cursor` back.
+    Items are summaries; `GET /complaints/{id}` has the whole complaint."""
     filters = PublicFilters(status, category, kelurahan, kecamatan, _aware(since), q)
     page = await browse_service.list_public(session, principal, pagination, filters)
     return _json(page, PUBLIC_CACHE if principal is None else NO_STORE)
@@ -85,7 +86,7 @@ async def my_complaints(
     pagination: CursorQuery,
     status: StatusQuery = [],  # noqa: B006 - FastAPI copies query defaults
 ) -> Response:
-    """The complaints the caller reported, restricted ones included, newest first."""
+    """The complaints the caller reported, restricted ones included, newest first, as summaries."""
     return _json(await browse_service.list_mine(session, principal, pagination, status), NO_STORE)
 
 
@@ -120,7 +121,8 @@ async def opd_queue(
 ) -> Response:
     """The complaints routed to the caller's OPD (its `agency`), newest first; officers and supervisors see
     only their own OPD's (asking for another is 403). The verifier desk and admins see every OPD's, or one with
-    `opd`. A hidden reporter identity stays hidden from the OPD."""
+    `opd`. A hidden reporter identity stays hidden from the OPD. Items are summaries whose `sla` flags follow the
+    `sla` filter (running clocks only)."""
     filters = QueueFilters(status, category, kelurahan, _assignee(assignee), sla, opd)
     page = await browse_service.queue(session, principal, pagination, filters, now=utcnow())
     return _json(page, NO_STORE)

@@ -1,18 +1,58 @@
 """Answers of the list, map and statistics endpoints, and the filters they take."""
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from siantar_complaints.complaint.schemas import ComplaintRead
+from siantar_complaints.complaint.schemas import CategoryRef, Location, PhotoRead, Place
+
+
+class SlaSummary(BaseModel):
+    """The SLA clock as stored on the complaint (`GET /complaints/{id}` recounts it in working days)."""
+
+    stage: str | None = Field(description="verify | follow_up | close; null when no clock runs")
+    due_at: datetime | None = Field(description="For a paused clock: its due time when it was paused")
+    paused: bool
+    breached: bool = Field(description="A running clock past due (as the queue's `sla=breached`)")
+    at_risk: bool = Field(description="A running clock due within a working day (as `sla=at_risk`)")
+
+
+class ComplaintSummary(BaseModel):
+    """A complaint as a list shows it to the caller: what a list row needs, cut like `GET /complaints/{id}`
+    (the reporter only when their identity is visible to the caller, the assignee only for staff of the
+    complaint, moderated photos only for its staff). The description, answers and history are in the full
+    complaint."""
+
+    id: UUID
+    tracking_number: str
+    title: str
+    category: CategoryRef
+    type: str
+    status: str
+    opd_code: str = Field(description="The perangkat daerah the complaint is routed to")
+    location: Location | None
+    kelurahan: Place | None
+    kecamatan: Place | None
+    reporter_id: UUID | None = Field(
+        description="null when the reporter's identity is hidden from the caller"
+    )
+    assigned_officer_id: UUID | None = Field(default=None, description="Staff only")
+    sla: SlaSummary
+    follower_count: int
+    photo_count: int
+    photos: list[PhotoRead]
+    created_at: datetime
+    updated_at: datetime
+    version: int
 
 
 class ComplaintPage(BaseModel):
-    """A page of complaints, each as `GET /complaints/{id}` shows it to the caller."""
+    """A page of complaints, each as a `ComplaintSummary` (`GET /complaints/{id}` for the whole complaint)."""
 
-    items: list[ComplaintRead]
+    items: list[ComplaintSummary]
     next_cursor: str | None = None
 
 
