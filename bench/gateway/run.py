@@ -57,9 +57,8 @@ PATH = "/complaints/v1/complaints"
 APPS = {
     "httpx": ["--app-dir", str(HERE), "proxies:httpx_app"],
     "aiohttp": ["--app-dir", str(HERE), "proxies:aiohttp_app"],
-    "gateway": ["--factory", "siantar_gateway.main:create_app"],
-    "gateway-nolog": ["--factory", "siantar_gateway.main:create_app"],  # GATEWAY_ACCESS_LOG=false
 }
+GATEWAYS = ("gateway", "gateway-nolog")  # started as production starts it: python -m siantar_gateway
 
 
 def server_flags(stack: str) -> list[str]:
@@ -86,6 +85,9 @@ def serve_nginx(port: int) -> Iterator[None]:
 def serve(app: list[str], port: int, stack: str, env: dict[str, str] | None = None) -> Iterator[None]:
     command = [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1", "--port", str(port)]
     command += [*server_flags(stack), "--no-access-log", "--log-level", "warning"]
+    if app == ["gateway"]:
+        command = [sys.executable, "-m", "siantar_gateway"]
+        env = {**(env or {}), "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(port)}
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stderr=subprocess.DEVNULL)
     try:
         wait_ready(port)
@@ -174,7 +176,7 @@ def run_case(case: str, stack: str, args: argparse.Namespace) -> dict[int, dict[
     }
     if case == "gateway-nolog":
         env["GATEWAY_ACCESS_LOG"] = "false"
-    with serve(APPS[case], PROXY_PORT, stack, env):
+    with serve(["gateway"] if case in GATEWAYS else APPS[case], PROXY_PORT, stack, env):
         return measure(PROXY_PORT, args)
 
 

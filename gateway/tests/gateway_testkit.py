@@ -4,7 +4,10 @@ A uniquely named module (not conftest) so that test files can import it next to 
 
 import asyncio
 import hashlib
+import io
+import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 from aiohttp import web
@@ -88,3 +91,13 @@ async def stream_response(request: web.Request) -> web.StreamResponse:
         await response.write(f"line {number}\n".encode())
     await response.write_eof()
     return response
+
+
+def access_lines(gateway: Any) -> list[dict[str, Any]]:
+    """The access log lines a gateway (or the gateway behind a test client) has kept, written out and parsed."""
+    if isinstance(gateway, httpx.AsyncClient):
+        gateway = gateway._transport.app  # type: ignore[attr-defined]
+    stream = io.StringIO()
+    gateway.access_log.stream = stream
+    gateway.flush_access_log()
+    return [json.loads(line) for line in stream.getvalue().splitlines()]

@@ -5,7 +5,9 @@ import io
 import json
 import logging
 
-from siantar_gateway.accesslog import AccessFormatter, BatchHandler, install
+import pytest
+
+from siantar_gateway.accesslog import LOGGER_NAME, AccessLog
 from siantar_shared.logging import JsonFormatter
 from siantar_shared.requestid import request_id_var
 
@@ -18,57 +20,75 @@ EXTRA = {
 }
 
 
-def record(**extra: object) -> logging.LogRecord:
-    return logging.getLogger("siantar_gateway.access").makeRecord(
-        "siantar_gateway.access", logging.INFO, __file__, 1, "request", (), None, extra={**EXTRA, **extra}
+def shared_line(created: float, request_id: str, **extra: object) -> dict[str, object]:
+    """What siantar_shared's JsonFormatter writes for the same request."""
+    record = logging.getLogger(LOGGER_NAME).makeRecord(
+        LOGGER_NAME, logging.INFO, __file__, 1, "request", (), None, extra={**EXTRA, **extra}
     )
-
-
-def test_same_line_as_the_shared_formatter() -> None:
-    token = request_id_var.set("req-1")
+    record.created = created
+    token = request_id_var.set(request_id)
     try:
-        for item in (record(), record(route=None), record(path="/identity/v1/x?y")):
-            assert json.loads(AccessFormatter("gateway").format(item)) == json.loads(
-                JsonFormatter("gateway").format(item)
-            )
+        return json.loads(JsonFormatter("gateway").format(record))  # type: ignore[no-any-return]
     finally:
         request_id_var.reset(token)
 
 
+def own_line(created: float, request_id: str, **extra: object) -> dict[str, object]:
+    fields = {**EXTRA, **extra}
+    entry = (created, request_id, fields["method"], fields["path"], fields["status"], fields["route"],
+             fields["duration_ms"])  # fmt: skip
+    return json.loads(AccessLog("gateway").line(entry))  # type: ignore[arg-type, no-any-return]
+
+
+def test_same_line_as_the_shared_formatter() -> None:
+    created = 1_795_000_000.1234
+    for extra in ({}, {"route": None}, {"path": "/identity/v1/x?y"}, {"status": 499}):
+        assert own_line(created, "req-1", **extra) == shared_line(created, "req-1", **extra)
+
+
 def test_client_strings_are_redacted() -> None:
-    line = json.loads(
-        AccessFormatter("gateway").format(
-            record(path="/x/1271010101900001/u@example.com", method="0812345678901")
-        )
-    )
+    line = own_line(0.0, "r", path="/x/1271010101900001/u@example.com", method="0812345678901")
     assert (line["path"], line["method"]) == ("/x/[nik]/[email]", "[phone]")
 
 
 def test_lines_are_written_in_batches() -> None:
     stream = io.StringIO()
-    handler = BatchHandler(stream, capacity=3)
-    handler.setFormatter(AccessFormatter("gateway"))
-    handler.handle(record())
-    handler.handle(record())
+    log = AccessLog("gateway", stream, capacity=3)
+    log.add("a", "GET", "/x", 200, "complaints", 1.0)
+    log.add("b", "GET", "/x", 200, "complaints", 1.0)
     assert stream.getvalue() == ""
-    handler.handle(record())
-    assert len(stream.getvalue().splitlines()) == 3
-    handler.handle(record(status=404))
-    handler.flush()
+    log.add("c", "GET", "/x", 200, "complaints", 1.0)
+    assert [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()] == ["a", "b", "c"]
+    log.add("d", "GET", "/y", 404, None, 0.5)
+    log.flush()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 4
-    assert json.loads(lines[-1])["status"] == 404
+    assert json.loads(lines[-1]) | {"time": None} == {
+        "time": None,
+        "level": "INFO",
+        "service": "gateway",
+        "logger": LOGGER_NAME,
+        "request_id": "d",
+        "message": "request",
+        "method": "GET",
+        "path": "/y",
+        "status": 404,
+        "route": None,
+        "duration_ms": 0.5,
+    }
 
 
-def test_install_takes_the_access_logger_only() -> None:
-    logger = logging.getLogger("siantar_gateway.access")
-    saved = (logger.handlers[:], logger.propagate)
-    try:
-        stream = io.StringIO()
-        handler = install("gateway", stream)
-        logger.warning("request", extra=EXTRA)
-        handler.flush()
-        assert json.loads(stream.getvalue())["logger"] == "siantar_gateway.access"
-        assert logger.propagate is False
-    finally:
-        logger.handlers[:], logger.propagate = saved
+def test_a_broken_stream_loses_the_batch_but_never_raises() -> None:
+    stream = io.StringIO()
+    stream.close()
+    log = AccessLog("gateway", stream)
+    log.add("a", "GET", "/x", 200, None, 1.0)
+    log.flush()
+    assert log.pending == []
+
+
+def test_stderr_is_looked_up_when_writing(capsys: pytest.CaptureFixture[str]) -> None:
+    log = AccessLog("gateway")
+    log.add("a", "GET", "/x", 200, None, 1.0)
+    log.flush()
+    assert json.loads(capsys.readouterr().err)["request_id"] == "a"

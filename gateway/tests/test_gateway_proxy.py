@@ -2,7 +2,7 @@
 
 import asyncio
 import hashlib
-import logging
+import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,11 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from gateway_testkit import CLIENT_ADDRESS, GatewayClientFactory, Handshake
+from gateway_testkit import CLIENT_ADDRESS, GatewayClientFactory, Handshake, access_lines
 
 from siantar_gateway.config import GatewaySettings
 from siantar_gateway.main import create_app
-from siantar_shared.requestid import request_id_var
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -199,7 +198,7 @@ class TestStreaming:
 
 class TestClientLeaving:
     async def test_mid_upload_is_logged_as_499(self, upstreams: dict[str, str],
-                                               caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+                                               ) -> None:  # fmt: skip
         messages = iter(
             [{"type": "http.request", "body": b"x" * 1000, "more_body": True}, {"type": "http.disconnect"}]
         )
@@ -215,37 +214,27 @@ class TestClientLeaving:
                  "query_string": b"", "headers": [(b"content-length", b"100000")], "scheme": "http",
                  "client": CLIENT_ADDRESS, "server": ("gateway.test", 80)}  # fmt: skip
         async with create_app(GatewaySettings(UPSTREAM=upstreams)).running() as gateway:
-            with caplog.at_level(logging.INFO, logger="siantar_gateway"):
-                await gateway(scope, receive, send)
+            await gateway(scope, receive, send)
         assert sent == []
-        [record] = [r for r in caplog.records if r.name == "siantar_gateway.access"]
-        assert record.status == 499  # type: ignore[attr-defined]
+        [line] = access_lines(gateway)
+        assert line["status"] == 499
 
 
 class TestLogging:
-    async def test_access_log_has_no_query_string(self, client: httpx.AsyncClient,
-                                                  caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
-        with caplog.at_level(logging.INFO, logger="siantar_gateway"):
-            await client.get("/complaints/v1/x", params={"apikey": "secret-key"})
-        [record] = [r for r in caplog.records if r.name == "siantar_gateway.access"]
-        assert (record.path, record.status, record.route) == ("/complaints/v1/x", 200, "complaints")  # type: ignore[attr-defined]
-        assert "secret-key" not in str(record.__dict__)
+    async def test_access_log_has_no_query_string(self, client: httpx.AsyncClient) -> None:
+        await client.get("/complaints/v1/x", params={"apikey": "secret-key"})
+        [line] = access_lines(client)
+        assert (line["path"], line["status"], line["route"]) == ("/complaints/v1/x", 200, "complaints")
+        assert "secret-key" not in json.dumps(line)
+
+    async def test_access_log_off(self, gateway_client: GatewayClientFactory) -> None:
+        client = await gateway_client(ACCESS_LOG=False)
+        await client.get("/complaints/v1/x")
+        assert client._transport.app.access_log is None  # type: ignore[attr-defined]
 
 
-async def test_access_log_line_carries_the_request_id(client: httpx.AsyncClient,
-                                                      caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
-    captured: list[str | None] = []
-
-    class Capture(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            captured.append(request_id_var.get())  # what the JSON formatter reads for the line
-
-    handler = Capture()
-    logging.getLogger("siantar_gateway.access").addHandler(handler)
-    try:
-        with caplog.at_level(logging.INFO, logger="siantar_gateway"):
-            response = await client.get("/complaints/v1/x", headers={"X-Request-ID": "log-me-42"})
-    finally:
-        logging.getLogger("siantar_gateway.access").removeHandler(handler)
+async def test_access_log_line_carries_the_request_id(client: httpx.AsyncClient) -> None:
+    response = await client.get("/complaints/v1/x", headers={"X-Request-ID": "log-me-42"})
     assert response.headers["x-request-id"] == "log-me-42"
-    assert captured == ["log-me-42"]
+    [line] = access_lines(client)
+    assert line["request_id"] == "log-me-42"

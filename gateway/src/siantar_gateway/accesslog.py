@@ -1,86 +1,73 @@
-"""The gateway's access log: the same JSON lines `siantar_shared.logging.JsonFormatter` writes, made cheaply.
+"""The gateway's access log: the JSON lines `siantar_shared.logging.JsonFormatter` would write, made cheaply.
 
-The shared formatter redacts every field (NIK, phone and email patterns) and the stream handler writes and flushes
-each line on its own; at one line per proxied request that cost more than the proxying (bench/gateway/README.md).
-Here only what a client can put in a line is redacted (the path and the method; the route name comes from
-kong.yml, the status and duration are numbers), and lines are written in batches: when `capacity` lines are
-waiting, or every `interval` seconds (the lifespan runs `flush_periodically`), and at shutdown.
+One line per request, with the request id, method, path (never the query string: it may carry an api key),
+status, kong.yml route and duration. At one line per proxied request, Python's logging machinery (a LogRecord,
+handler locks, the shared formatter redacting every field) cost more than the proxying (bench/gateway/README.md),
+so the gateway keeps each request as a tuple and formats and writes the lines in batches: when `capacity` lines
+are waiting, every `interval` seconds (the lifespan runs `flush_periodically`), and at shutdown. Only what a client
+can put in a line is redacted (the path and the method); the route comes from kong.yml, the status and duration
+are numbers, the request id passed `sanitize_request_id`.
 """
 
 import asyncio
 import json
-import logging
 import sys
+import time
 from datetime import UTC, datetime
 from typing import TextIO
 
 from siantar_shared.logging import redact
-from siantar_shared.requestid import request_id_var
 
-ACCESS_LOGGER = "siantar_gateway.access"
+LOGGER_NAME = "siantar_gateway.access"  # the `logger` member of each line, as the shared formatter names it
+Entry = tuple[float, str | None, str, str, int, str | None, float]
 
 
-class AccessFormatter(logging.Formatter):
-    """JsonFormatter's members for an access record: time, level, service, logger, request_id, message, extras."""
+class AccessLog:
+    """Requests waiting to be written, and the writer."""
 
-    def __init__(self, service: str) -> None:
-        super().__init__()
+    def __init__(self, service: str = "gateway", stream: TextIO | None = None, capacity: int = 256) -> None:
         self.service = service
-
-    def format(self, record: logging.LogRecord) -> str:
-        route = getattr(record, "route", None)
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "service": self.service,
-            "logger": record.name,
-            "request_id": request_id_var.get(),
-            "message": redact(record.getMessage()),
-            "method": redact(str(getattr(record, "method", ""))),
-            "path": redact(str(getattr(record, "path", ""))),
-            "status": getattr(record, "status", None),
-            "route": None if route is None else str(route),
-            "duration_ms": getattr(record, "duration_ms", None),
-        }
-        return json.dumps(entry, ensure_ascii=False)
-
-
-class BatchHandler(logging.Handler):
-    """Keeps formatted lines and writes them together (one write, one flush)."""
-
-    def __init__(self, stream: TextIO | None = None, capacity: int = 256) -> None:
-        super().__init__()
-        self.stream = stream or sys.stderr
+        self.stream = stream  # None: sys.stderr as it is at write time
         self.capacity = capacity
-        self.lines: list[str] = []
+        self.pending: list[Entry] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.lines.append(self.format(record))
-        except Exception:  # noqa: BLE001 - logging must never break a request
-            self.handleError(record)
-            return
-        if len(self.lines) >= self.capacity:
+    def add(self, request_id: str | None, method: str, path: str, status: int, route: str | None,
+            duration_ms: float) -> None:  # fmt: skip
+        self.pending.append((time.time(), request_id, method, path, status, route, duration_ms))
+        if len(self.pending) >= self.capacity:
             self.flush()
 
+    def line(self, entry: Entry) -> str:
+        created, request_id, method, path, status, route, duration_ms = entry
+        return json.dumps(
+            {
+                "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+                "level": "INFO",
+                "service": self.service,
+                "logger": LOGGER_NAME,
+                "request_id": request_id,
+                "message": "request",
+                "method": redact(method),
+                "path": redact(path),
+                "status": status,
+                "route": route,
+                "duration_ms": duration_ms,
+            },
+            ensure_ascii=False,
+        )
+
     def flush(self) -> None:
-        if not self.lines:
+        if not self.pending:
             return
-        lines, self.lines = self.lines, []
-        self.stream.write("\n".join(lines) + "\n")
-        self.stream.flush()
+        entries, self.pending = self.pending, []
+        stream = self.stream or sys.stderr
+        try:
+            stream.write("".join(self.line(entry) + "\n" for entry in entries))
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken stderr must never break a request
+            pass
 
     async def flush_periodically(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
             self.flush()
-
-
-def install(service: str = "gateway", stream: TextIO | None = None) -> BatchHandler:
-    """Route the access logger to its own batching handler (the rest of the logging stays as configured)."""
-    handler = BatchHandler(stream)
-    handler.setFormatter(AccessFormatter(service))
-    logger = logging.getLogger(ACCESS_LOGGER)
-    logger.handlers[:] = [handler]
-    logger.propagate = False
-    return handler

@@ -10,6 +10,7 @@ Run it with `python -m siantar_gateway`, or with uvicorn:
 """
 
 import asyncio
+import gc
 import logging
 import os
 import time
@@ -55,12 +56,13 @@ from siantar_shared.metrics import Metrics
 from siantar_shared.requestid import request_id_var, sanitize_request_id
 
 logger = logging.getLogger("siantar_gateway")
-access_logger = logging.getLogger(accesslog.ACCESS_LOGGER)
 ACCESS_LOG_FLUSH_SECONDS = 0.25
 CLIENT_CLOSED = 499  # nginx's code for "the client went away first", used in the access log only
 NO_STORE = (b"cache-control", b"no-store")
 OWN_PATHS = frozenset({"/livez", "/healthz", "/metrics", "/openapi.json", "/docs"})
 ASSETS_PREFIX = "/docs-assets/"
+# objects allocated between two young-generation collections (CPython's default is 700)
+GC_YOUNG_THRESHOLD = 10_000
 
 
 class Gateway:
@@ -75,6 +77,7 @@ class Gateway:
             for service in config.services
         }
         self.metrics = Metrics("gateway")
+        self.access_log = accesslog.AccessLog("gateway") if settings.ACCESS_LOG else None
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}  # labelled metrics, looked up once
         self.openapi = Aggregator(
             list(self.upstreams.values()), settings.OPENAPI_TTL, settings.HEALTH_TIMEOUT
@@ -102,7 +105,6 @@ class Gateway:
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup
         configure_logging("gateway", self.settings.LOG_LEVEL)
-        access = accesslog.install("gateway")
         self._log_startup()
         stack = AsyncExitStack()
         try:
@@ -110,12 +112,18 @@ class Gateway:
         except Exception as exc:  # noqa: BLE001 - the server must hear of any startup failure
             await send({"type": "lifespan.startup.failed", "message": repr(exc)})
             return
-        flusher = asyncio.create_task(access.flush_periodically(ACCESS_LOG_FLUSH_SECONDS))
+        flusher = (
+            asyncio.create_task(self.access_log.flush_periodically(ACCESS_LOG_FLUSH_SECONDS))
+            if self.access_log is not None
+            else None
+        )
+        settle_heap()
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
-        flusher.cancel()
+        if flusher is not None:
+            flusher.cancel()
         await stack.aclose()
-        access.flush()
+        self.flush_access_log()
         await send({"type": "lifespan.shutdown.complete"})
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -135,11 +143,17 @@ class Gateway:
             else:
                 status = await self._dispatch(scope, receive, send, path, match, chain, request_id)
             route = match.route.name if match else ("<own>" if own else "<unmatched>")
-            self._record(method, route, status, scope["path"], time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self._record(method, route, status, request_id[2] if request_id else None, scope["path"], elapsed)
         finally:
             request_id_var.reset(token)  # after the access log line, which carries the id
 
-    def _record(self, method: str, route: str, status: int, path: str, elapsed: float) -> None:
+    def flush_access_log(self) -> None:
+        if self.access_log is not None:
+            self.access_log.flush()
+
+    def _record(self, method: str, route: str, status: int, request_id: str | None, path: str,
+                elapsed: float) -> None:  # fmt: skip
         label = method if method in _METHODS else "OTHER"
         key = (label, route, status)
         children = self._children.get(key)
@@ -150,17 +164,9 @@ class Gateway:
             )
         children[0].inc()
         children[1].observe(elapsed)
-        if self.settings.ACCESS_LOG:
-            access_logger.info(
-                "request",
-                extra={
-                    "method": method,
-                    "path": path,  # never the query string: it may carry an api key
-                    "status": status,
-                    "route": None if route.startswith("<") else route,
-                    "duration_ms": round(elapsed * 1000, 1),
-                },
-            )
+        if self.access_log is not None:  # the path, never the query string: it may carry an api key
+            self.access_log.add(request_id, method, path, status, None if route.startswith("<") else route,
+                                round(elapsed * 1000, 1))  # fmt: skip
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send, path: str, match: Match | None,
                         chain: Chain, request_id: RequestId) -> int:  # fmt: skip
@@ -282,6 +288,17 @@ class Gateway:
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 
+def settle_heap() -> None:
+    """Once started: hide what start-up built (modules, kong.yml, pools) from the cyclic garbage collector and
+    run its young-generation pass less often. A proxied request allocates a few hundred objects that die by
+    reference counting; with CPython's defaults the collector walked the start-up heap again and again, about a
+    fifth of the CPU at 64 connections (bench/gateway/README.md). Garbage cycles are still collected."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -309,14 +326,30 @@ def _request_id(chain: Chain, scope: Scope) -> RequestId:
     return plugin.header, plugin.header_name, incoming or _uuid4()
 
 
-def _uuid4() -> str:
-    """A random (version 4) UUID as text, as `str(uuid.uuid4())` but without building a UUID object (measured:
-    a third of the time; the gateway makes one per request)."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    text = raw.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+class _RandomIds:
+    """Version 4 UUIDs as text, as `str(uuid.uuid4())` gives them, from os.urandom read 4 KiB at a time.
+
+    The gateway makes one per request; building a `uuid.UUID` and a system call per id cost a few percent of a
+    proxied request's CPU (bench/gateway/README.md). The bytes are the same kernel randomness, only read in bulk."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._at = 0
+
+    def __call__(self) -> str:
+        if self._at + 16 > len(self._pool):
+            self._pool, self._at = os.urandom(self.SIZE), 0
+        raw = bytearray(self._pool[self._at : self._at + 16])
+        self._at += 16
+        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+        text = raw.hex()
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_uuid4 = _RandomIds()
 
 
 def _wrap(send: Send, chain: Chain, request_id: RequestId, added: list[tuple[bytes, bytes]]) -> Send:

@@ -34,6 +34,10 @@ _REQUEST_OWN = frozenset(
      b"x-real-ip"}
 )  # fmt: skip
 _RESPONSE_OWN = frozenset({b"date"})  # the ASGI server adds it
+# what never passes, whatever the request (x-forwarded-for and host are read on the way, then set anew)
+_REQUEST_DROPPED = HOP_BY_HOP | _REQUEST_OWN
+_RESPONSE_DROPPED = HOP_BY_HOP | _RESPONSE_OWN
+_NONE: frozenset[bytes] = frozenset()
 RequestId = (
     tuple[bytes, str, str] | None
 )  # (lower-case header name, header name, value), or no correlation-id
@@ -192,16 +196,19 @@ def upstream_target(match: Match, scope: Scope, path: str) -> str:
 def upstream_headers(scope: Scope, request_id: RequestId) -> list[tuple[str, str]]:
     """The client's end-to-end headers plus the request id, X-Forwarded-* and X-Real-IP."""
     headers, forwarded_for, host = [], [], ""
-    dropped = HOP_BY_HOP | _REQUEST_OWN | _connection_tokens(scope["headers"])
-    if request_id is not None:
-        dropped |= {request_id[0]}
-    for name, value in scope["headers"]:
-        if name == b"x-forwarded-for":
-            forwarded_for.append(value.decode("latin-1"))
-        elif name == b"host":
-            host = value.decode("latin-1")
-        if name not in dropped:
-            headers.append((name.decode("latin-1"), value.decode("latin-1")))
+    raw = scope["headers"]
+    dropped = _REQUEST_DROPPED
+    tokens = _connection_tokens(raw)
+    if tokens or request_id is not None:
+        dropped = dropped | tokens | ({request_id[0]} if request_id is not None else set())
+    for name, value in raw:
+        if name in dropped:
+            if name == b"x-forwarded-for":
+                forwarded_for.append(value.decode("latin-1"))
+            elif name == b"host":
+                host = value.decode("latin-1")
+            continue
+        headers.append((name.decode("latin-1"), value.decode("latin-1")))
     return headers + _forwarded(scope, request_id, forwarded_for, host)
 
 
@@ -227,7 +234,10 @@ def response_headers(
 ) -> list[tuple[bytes, bytes]]:
     """The upstream's answer headers minus hop-by-hop ones and those the gateway sets itself (`own`)."""
     lowered = [(name.lower(), value) for name, value in raw]
-    dropped = HOP_BY_HOP | _RESPONSE_OWN | own | _connection_tokens(lowered)
+    dropped = _RESPONSE_DROPPED
+    tokens = _connection_tokens(lowered)
+    if tokens or own:
+        dropped = dropped | own | tokens
     return [(name, value) for name, value in lowered if name not in dropped]
 
 
@@ -236,7 +246,7 @@ def _connection_tokens(headers: Any) -> frozenset[bytes]:
     tokens = [
         part.strip().lower() for name, value in headers if name == b"connection" for part in value.split(b",")
     ]
-    return frozenset(tokens)
+    return frozenset(tokens) if tokens else _NONE
 
 
 async def forward(upstream: Upstream, match: Match, scope: Scope, receive: Receive, send: Send, *, path: str,

@@ -26,8 +26,15 @@ _RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) 
 }
 
 
+# every NIK or phone match holds a run like this (a digit, 7+ digits/spaces/dashes, a digit), every email an "@":
+# text without either is returned as it is after one search instead of three substitutions
+_SUSPECT = re.compile(r"[0-9][0-9 -]{7,}[0-9]|@")
+
+
 def redact(text: str) -> str:
     """Mask NIK-, phone- and email-shaped substrings."""
+    if _SUSPECT.search(text) is None:
+        return text
     text = _NIK.sub("[nik]", text)
     text = _PHONE.sub("[phone]", text)
     return _EMAIL.sub("[email]", text)
@@ -81,5 +88,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logger.handlers[:] = []
         logger.propagate = True
     # uvicorn's access log prints the full path with its query string (which may carry an api_key);
-    # our own access log in siantar_shared.metrics logs the route template instead.
-    logging.getLogger("uvicorn.access").disabled = True
+    # our own access log in siantar_shared.metrics logs the route template instead. Without a handler of its own
+    # or above it, uvicorn does not even format the line's arguments (it asks `hasHandlers()` per connection).
+    access = logging.getLogger("uvicorn.access")
+    access.propagate = False
+    access.disabled = True
