@@ -60,6 +60,15 @@ class Case:
     results: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -178,6 +187,7 @@ async def drive(base: str, case: Case, clients: int, seconds: float) -> dict[str
         return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2)
 
     return {
+        "requests": len(latencies),
         "rps": round(len(latencies) / elapsed, 1),
         "p50_ms": pick(0.5),
         "p99_ms": pick(0.99),
@@ -207,11 +217,13 @@ async def main() -> None:
         for case in selected:
             await drive(base, case, 1, min(1.0, seconds))  # warm up: caches, token, plans
             for clients in levels:
-                case.results[clients] = await drive(base, case, clients, seconds)
-                r = case.results[clients]
+                cpu_before = cpu_seconds(process.pid)
+                case.results[clients] = r = await drive(base, case, clients, seconds)
+                # the service process's own CPU per answered request: steadier than req/s on a shared machine
+                r["cpu_ms"] = round(1000 * (cpu_seconds(process.pid) - cpu_before) / max(1, r["requests"]), 2)
                 print(
                     f"{case.name:28} clients {clients:>2}  {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
-                    f"p99 {r['p99_ms']:7.2f} ms  errors {int(r['errors'])}",
+                    f"p99 {r['p99_ms']:7.2f} ms  cpu {r['cpu_ms']:6.2f} ms/req  errors {int(r['errors'])}",
                     flush=True,
                 )
     finally:

@@ -24,6 +24,7 @@ from siantar_shared.db import (
     SessionDep,
     UTCDateTime,
     make_engine,
+    make_read_sessionmaker,
     make_sessionmaker,
     utcnow,
 )
@@ -195,6 +196,30 @@ class TestEngine:
                 await engine.dispose()  # the next connect opens a new DBAPI connection
         finally:
             await engine.dispose()
+
+    @pytest.mark.postgres
+    async def test_read_sessions_run_each_statement_on_its_own(self, engine: AsyncEngine) -> None:
+        """PostgreSQL read sessions autocommit: after a statement their connection is `idle`, where an ordinary
+        session's is `idle in transaction` (seen from another connection)."""
+        state = text("SELECT state FROM pg_stat_activity WHERE pid = :pid")
+        for maker, expected in ((make_read_sessionmaker(engine), "idle"),
+                                (make_sessionmaker(engine), "idle in transaction")):  # fmt: skip
+            async with maker() as session:
+                pid = await session.scalar(text("SELECT pg_backend_pid()"))
+                async with engine.connect() as observer:
+                    assert await observer.scalar(state, {"pid": pid}) == expected
+
+    async def test_read_sessions_see_committed_rows(self, engine: AsyncEngine) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE IF NOT EXISTS read_probe (n INTEGER)"))
+            await connection.execute(text("DELETE FROM read_probe"))
+            await connection.execute(text("INSERT INTO read_probe (n) VALUES (7)"))
+        try:
+            async with make_read_sessionmaker(engine)() as session:
+                assert await session.scalar(text("SELECT n FROM read_probe")) == 7
+        finally:
+            async with engine.begin() as connection:
+                await connection.execute(text("DROP TABLE read_probe"))
 
     @pytest.mark.postgres
     async def test_postgres_application_name(self, engine: AsyncEngine) -> None:

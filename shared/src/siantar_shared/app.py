@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from siantar_shared import health, metrics, threads
 from siantar_shared.auth import JwksCache, TokenVerifier
-from siantar_shared.db import make_engine, make_sessionmaker
+from siantar_shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from siantar_shared.errors import install_error_handlers
 from siantar_shared.events import event_source, events_router
 from siantar_shared.http import make_client
@@ -42,6 +42,7 @@ def platform_state(settings: ServiceSettings) -> tuple[dict[str, Any], Callable[
         "settings": settings,
         "engine": engine,
         "sessionmaker": make_sessionmaker(engine),
+        "read_sessionmaker": make_read_sessionmaker(engine),
         "token_verifier": verifier,
     }
 

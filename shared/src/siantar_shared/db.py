@@ -128,3 +128,30 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that only read. On PostgreSQL their statements run in autocommit mode: a list page
+    is then one round trip instead of BEGIN, SELECT, COMMIT (measured in bench/complaints/README.md), each
+    statement on its own snapshot. SQLite keeps ordinary sessions (its BEGIN is ours, see `configure_sqlite`)."""
+    if engine.dialect.name != "postgresql":
+        return make_sessionmaker(engine)
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One read-only session per request (`make_read_sessionmaker`); without one in the state (tests run every
+    request inside their own transaction) the ordinary request session. Only for endpoints that never write."""
+    sessionmaker: async_sessionmaker[AsyncSession] = (
+        getattr(request.state, "read_sessionmaker", None) or request.state.sessionmaker
+    )
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

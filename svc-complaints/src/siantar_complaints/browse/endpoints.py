@@ -16,7 +16,7 @@ from siantar_complaints.complaint.states import Status
 from siantar_complaints.moderation import endpoints as moderation
 from siantar_shared.auth import AnyPrincipal, OptionalPrincipal, Principal
 from siantar_shared.conditional import NO_STORE, PUBLIC_CACHE
-from siantar_shared.db import SessionDep, utcnow
+from siantar_shared.db import ReadSessionDep, SessionDep, utcnow
 from siantar_shared.errors import UnprocessableContent
 from siantar_shared.i18n import Text
 from siantar_shared.pagination import CursorParams, CursorQuery
@@ -37,12 +37,11 @@ def _cache(response: Response, principal: Principal | None) -> None:
     response.headers["Cache-Control"] = PUBLIC_CACHE if principal is None else NO_STORE
 
 
-def _json(model: BaseModel, cache_control: str) -> Response:
-    """The answer serialised once: the model was built and checked by the service, so FastAPI's validation of
+def _json(document: BaseModel | bytes, cache_control: str) -> Response:
+    """The answer serialised once (a page comes as JSON from `browse.service.page_json`): FastAPI's validation of
     the return value against `response_model` (a second pass over every item of a page) is skipped."""
-    return Response(
-        model.model_dump_json(), media_type="application/json", headers={"Cache-Control": cache_control}
-    )
+    body = document if isinstance(document, bytes) else document.model_dump_json()
+    return Response(body, media_type="application/json", headers={"Cache-Control": cache_control})
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -56,7 +55,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 @router.get("/complaints", response_model=ComplaintPage, summary="Public complaints and search")
 async def list_complaints(
     principal: OptionalPrincipal,
-    session: SessionDep,
+    session: ReadSessionDep,
     pagination: CursorQuery,
     status: StatusQuery = [],  # noqa: B006 - FastAPI copies query defaults
     category: CategoryQuery = None,
@@ -82,7 +81,7 @@ async def list_complaints(
 @router.get("/me/complaints", response_model=ComplaintPage, summary="My complaints")
 async def my_complaints(
     principal: AnyPrincipal,
-    session: SessionDep,
+    session: ReadSessionDep,
     pagination: CursorQuery,
     status: StatusQuery = [],  # noqa: B006 - FastAPI copies query defaults
 ) -> Response:
@@ -106,7 +105,7 @@ def _assignee(value: str | None) -> Assignee | UUID | None:
 @router.get("/queue", response_model=ComplaintPage, summary="An OPD's queue")
 async def opd_queue(
     principal: Staff,
-    session: SessionDep,
+    session: ReadSessionDep,
     pagination: CursorQuery,
     status: StatusQuery = [],  # noqa: B006 - FastAPI copies query defaults
     category: CategoryQuery = None,
@@ -135,7 +134,7 @@ async def opd_queue(
     responses={422: {"description": "A malformed bounding box, or one larger than the city"}},
 )
 async def complaint_map(
-    session: SessionDep,
+    session: ReadSessionDep,
     bbox: Annotated[
         str,
         Query(

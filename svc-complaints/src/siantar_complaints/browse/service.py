@@ -10,14 +10,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import TypeAdapter
+from pydantic_core import to_json
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Bundle
 
 from siantar_complaints.browse import search
 from siantar_complaints.browse.exceptions import EmptySearch, NoAgency
-from siantar_complaints.browse.schemas import Assignee, ComplaintPage, ComplaintSummary, SlaRisk
+from siantar_complaints.browse.schemas import Assignee, SlaRisk
 from siantar_complaints.category.models import Category
 from siantar_complaints.complaint import visibility
 from siantar_complaints.complaint.models import Complaint, ComplaintPhoto
@@ -30,41 +29,25 @@ from siantar_shared.calendar import WorkingCalendar, load_calendar
 from siantar_shared.db import utcnow
 from siantar_shared.errors import Forbidden
 from siantar_shared.i18n import Text
-from siantar_shared.pagination import CursorParams, SortKey, paginate
+from siantar_shared.pagination import CursorParams, SortKey, paginate_rows
 
 NEWEST_FIRST = (
     SortKey(Complaint.created_at.expression, descending=True),
     SortKey(Complaint.id.expression, descending=True),
 )
-SUMMARIES = TypeAdapter(list[ComplaintSummary])
 AT_RISK_WORKING_DAYS = 1  # as sla.clock: a running clock due within a working day is at risk
-# the columns a list item needs (and the visibility rules read), as plain rows, not entities
-LISTED: Bundle[Any] = Bundle(
-    "listed",
-    Complaint.id,
-    Complaint.tracking_number,
-    Complaint.title,
-    Complaint.category_code,
-    Complaint.type,
-    Complaint.status,
-    Complaint.opd_code,
-    Complaint.latitude,
-    Complaint.longitude,
-    Complaint.kelurahan_code,
-    Complaint.kecamatan_code,
-    Complaint.reporter_id,
-    Complaint.identity_visibility,
-    Complaint.report_visibility,
-    Complaint.assigned_officer_id,
-    Complaint.sla_stage,
-    Complaint.sla_due_at,
-    Complaint.sla_paused,
-    Complaint.follower_count,
-    Complaint.photo_count,
-    Complaint.created_at,
-    Complaint.last_activity_at,
-    Complaint.version,
-)
+# the columns a list item needs (and the visibility rules read), read as plain rows of table columns: no ORM
+# entities, and no ORM compile and load step per page (bench/complaints/README.md)
+_TABLE = Complaint.__table__.c
+LISTED = tuple(
+    _TABLE[name]
+    for name in (
+        "id", "tracking_number", "title", "category_code", "type", "status", "opd_code", "latitude",
+        "longitude", "kelurahan_code", "kecamatan_code", "reporter_id", "identity_visibility",
+        "report_visibility", "assigned_officer_id", "sla_stage", "sla_due_at", "sla_paused", "follower_count",
+        "photo_count", "created_at", "last_activity_at", "version",
+    )
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +117,7 @@ def _sla(row: Complaint, *, now: datetime, horizon: datetime) -> dict[str, Any]:
 
 
 def _photos(
-    row: Complaint, photos: Sequence[ComplaintPhoto], principal: Principal | None
+    row: Complaint, photos: Sequence[ComplaintPhoto], viewer: visibility.Viewer
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -146,7 +129,7 @@ def _photos(
             "height": photo.height,
             "created_at": photo.created_at,
         }
-        for photo in visible_photos(principal, row, photos)
+        for photo in visible_photos(viewer, row, photos)
     ]
 
 
@@ -156,14 +139,14 @@ def _place(place: wilayah.Kelurahan | wilayah.Kecamatan | None) -> dict[str, str
 
 def summarize(
     row: Complaint,
-    principal: Principal | None,
+    viewer: visibility.Viewer,
     *,
     category: dict[str, Any],
     sla: dict[str, Any],
     photos: Sequence[ComplaintPhoto] = (),
 ) -> dict[str, Any]:
-    """One list item (the fields of `ComplaintSummary`), cut for `principal` by the same `visibility` rules as
-    the full complaint. Plain values: the page is checked against the schema once, in `present_page`."""
+    """One list item (the fields of `ComplaintSummary`), cut for `viewer` by the same `visibility` rules as the
+    full complaint, as plain values for `page_json`."""
     located = row.latitude is not None and row.longitude is not None
     return {
         "id": row.id,
@@ -176,19 +159,19 @@ def summarize(
         "location": {"lat": row.latitude, "long": row.longitude} if located else None,
         "kelurahan": _place(wilayah.kelurahan(row.kelurahan_code) if row.kelurahan_code else None),
         "kecamatan": _place(wilayah.kecamatan(row.kecamatan_code) if row.kecamatan_code else None),
-        "reporter_id": visibility.reporter_shown(principal, row),
-        "assigned_officer_id": row.assigned_officer_id if visibility.shows_internal(principal, row) else None,
+        "reporter_id": visibility.reporter_shown(viewer, row),
+        "assigned_officer_id": row.assigned_officer_id if visibility.shows_internal(viewer, row) else None,
         "sla": sla,
         "follower_count": row.follower_count,
         "photo_count": row.photo_count,
-        "photos": _photos(row, photos, principal),
+        "photos": _photos(row, photos, viewer) if photos else [],
         "created_at": row.created_at,
         "updated_at": row.last_activity_at,
         "version": row.version,
     }
 
 
-async def _page_photos(session: AsyncSession, rows: Sequence[Complaint]) -> dict[UUID, list[ComplaintPhoto]]:
+async def _page_photos(session: AsyncSession, rows: Sequence[Any]) -> dict[UUID, list[ComplaintPhoto]]:
     """The complaint photos (not those of updates) of a page in one query, only when one of it has any."""
     photos: dict[UUID, list[ComplaintPhoto]] = defaultdict(list)
     with_photos = [row.id for row in rows if row.photo_count]
@@ -204,13 +187,15 @@ async def _page_photos(session: AsyncSession, rows: Sequence[Complaint]) -> dict
 
 
 async def present_page(
-    session: AsyncSession, rows: Sequence[Complaint], principal: Principal | None, *, now: datetime
-) -> list[ComplaintSummary]:
+    session: AsyncSession, rows: Sequence[Any], principal: Principal | None, *, now: datetime
+) -> list[dict[str, Any]]:
     """A page of list items for `principal` from `LISTED` rows (they read like a `Complaint` for those columns,
-    which are all the visibility rules use): no per-item calendar work (one working-day horizon per page, the
-    clock read from its stored columns), the catalogue from the cached reference, photos in one query."""
+    which are all the visibility rules use): the caller's roles worked out once, no per-item calendar work (one
+    working-day horizon per page, the clock read from its stored columns), the catalogue from the cached
+    reference, photos in one query."""
     if not rows:
         return []
+    viewer = visibility.Viewer.of(principal)
     reference = await _reference(session, {row.category_code for row in rows})
     horizon = reference.calendar.add_working_days(now, AT_RISK_WORKING_DAYS)
     photos = await _page_photos(session, rows)
@@ -221,19 +206,27 @@ async def present_page(
     items = [
         summarize(
             row,
-            principal,
+            viewer,
             category=categories[row.category_code],
             sla=_sla(row, now=now, horizon=horizon),
-            photos=photos[row.id],
+            photos=photos.get(row.id, ()),
         )
         for row in rows
     ]
-    return SUMMARIES.validate_python(items)
+    return items
+
+
+def page_json(items: list[dict[str, Any]], cursor: str | None) -> bytes:
+    """The `ComplaintPage` document, serialised by pydantic-core as `model_dump_json` would (ids, times and
+    numbers alike) but without validating items the service built itself from typed columns: that second pass
+    over every item was the largest single cost of a page (bench/complaints/README.md). The tests validate
+    every page they read against `ComplaintPage` and the OpenAPI document."""
+    return to_json({"items": items, "next_cursor": cursor})
 
 
 def _listed() -> Select[Any]:
     """Complaints as `LISTED` rows: a page reads 23 columns into rows, not 50 into tracked ORM objects."""
-    return select(LISTED)
+    return select(*LISTED)
 
 
 async def _page(
@@ -242,15 +235,14 @@ async def _page(
     params: CursorParams,
     principal: Principal | None,
     keys: tuple[SortKey, ...] = NEWEST_FIRST,
-) -> ComplaintPage:
-    rows, cursor = await paginate(session, statement, params, keys)
-    items = await present_page(session, rows, principal, now=utcnow())
-    return ComplaintPage(items=items, next_cursor=cursor)
+) -> bytes:
+    rows, cursor = await paginate_rows(session, statement, params, keys)
+    return page_json(await present_page(session, rows, principal, now=utcnow()), cursor)
 
 
 async def list_public(
     session: AsyncSession, principal: Principal | None, params: CursorParams, filters: PublicFilters
-) -> ComplaintPage:
+) -> bytes:
     """Public complaints, newest first, filtered and optionally searched (every word, whole)."""
     clauses: list[ColumnElement[bool]] = [visibility.only_public()]
     if filters.status:
@@ -275,7 +267,7 @@ async def list_public(
 
 async def list_mine(
     session: AsyncSession, principal: Principal, params: CursorParams, status: list[Status]
-) -> ComplaintPage:
+) -> bytes:
     """The caller's own complaints (restricted ones included), newest first. A service token reports nothing
     of its own (its subject is a client, never a reporter)."""
     if principal.is_service:
@@ -302,7 +294,7 @@ def queue_opd(principal: Principal, requested: str | None) -> str | None:
 
 async def queue(
     session: AsyncSession, principal: Principal, params: CursorParams, filters: QueueFilters, *, now: datetime
-) -> ComplaintPage:
+) -> bytes:
     """An OPD's complaints, newest first, for its officers and supervisors (or the desk, any OPD)."""
     opd = queue_opd(principal, filters.opd)
     clauses: list[ColumnElement[bool]] = [visibility.visible_to(principal)]

@@ -29,10 +29,12 @@ def photo_url(complaint_id: object, photo_id: object, *, thumbnail: bool = False
 
 
 def visible_photos(
-    principal: Principal | None, complaint: Complaint, photos: Sequence[ComplaintPhoto]
+    caller: visibility.Caller, complaint: Complaint, photos: Sequence[ComplaintPhoto]
 ) -> list[ComplaintPhoto]:
     """Photos hidden by a moderator are shown to staff of the complaint only."""
-    staff = visibility.is_staff_of(principal, complaint)
+    if not photos:
+        return []
+    staff = visibility.is_staff_of(caller, complaint)
     return [photo for photo in photos if staff or not photo.hidden]
 
 

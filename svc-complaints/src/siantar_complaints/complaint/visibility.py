@@ -10,6 +10,7 @@ every answer about one complaint is cut with `shows_identity` / `shows_internal`
 A complaint a caller may not see is a 404 for that caller (never a 403: its existence is not disclosed).
 """
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, or_, true
@@ -22,37 +23,58 @@ DESK_ROLES = frozenset({Role.verifier, Role.admin})
 OPD_ROLES = frozenset({Role.officer, Role.supervisor})
 
 
-def sees_everything(principal: Principal | None) -> bool:
-    return principal is not None and principal.has_role(*DESK_ROLES)
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """A caller as these rules see them, worked out once: a list page asks the rules about every row, and the
+    role checks of a `Principal` are the costly part (bench/complaints/README.md). Every function below takes a
+    `Principal`, a `Viewer` or None (anonymous)."""
+
+    desk: bool  # the verifier desk or an admin: everything
+    opd: str | None  # an officer's or supervisor's OPD (with an agency claim)
+    person: UUID | None  # the subject of a person's token (a service token reports nothing of its own)
+
+    @classmethod
+    def of(cls, caller: "Caller") -> "Viewer":
+        if isinstance(caller, Viewer):
+            return caller
+        if caller is None:
+            return ANONYMOUS
+        return cls(
+            desk=caller.has_role(*DESK_ROLES),
+            opd=caller.agency if caller.has_role(*OPD_ROLES) else None,
+            person=None if caller.is_service else caller.subject,
+        )
 
 
-def opd_of(principal: Principal | None) -> str | None:
+ANONYMOUS = Viewer(desk=False, opd=None, person=None)
+Caller = Principal | Viewer | None
+
+
+def sees_everything(caller: Caller) -> bool:
+    return Viewer.of(caller).desk
+
+
+def opd_of(caller: Caller) -> str | None:
     """The OPD whose queue the caller works, if an officer or supervisor with an agency claim."""
-    if principal is None or not principal.has_role(*OPD_ROLES):
-        return None
-    return principal.agency
+    return Viewer.of(caller).opd
 
 
-def is_reporter(principal: Principal | None, complaint: Complaint) -> bool:
-    return (
-        principal is not None
-        and complaint.reporter_id is not None
-        and principal.subject == complaint.reporter_id
-        and not principal.is_service
-    )
+def is_reporter(caller: Caller, complaint: Complaint) -> bool:
+    person = Viewer.of(caller).person
+    return person is not None and complaint.reporter_id == person
 
 
-def visible_to(principal: Principal | None) -> ColumnElement[bool]:
-    """The WHERE clause of complaints `principal` (None: anonymous) may see."""
-    if sees_everything(principal):
+def visible_to(caller: Caller) -> ColumnElement[bool]:
+    """The WHERE clause of complaints `caller` (None: anonymous) may see."""
+    viewer = Viewer.of(caller)
+    if viewer.desk:
         return true()
     public = Complaint.report_visibility == ReportVisibility.public.value
     clauses: list[ColumnElement[bool]] = [public]
-    if principal is not None and not principal.is_service:
-        clauses.append(Complaint.reporter_id == principal.subject)
-    opd = opd_of(principal)
-    if opd is not None:
-        clauses.append(Complaint.opd_code == opd)
+    if viewer.person is not None:
+        clauses.append(Complaint.reporter_id == viewer.person)
+    if viewer.opd is not None:
+        clauses.append(Complaint.opd_code == viewer.opd)
     return or_(*clauses)
 
 
@@ -61,47 +83,49 @@ def only_public() -> ColumnElement[bool]:
     return Complaint.report_visibility == ReportVisibility.public.value
 
 
-def can_see(principal: Principal | None, complaint: Complaint) -> bool:
+def can_see(caller: Caller, complaint: Complaint) -> bool:
     """The same rule as `visible_to`, for a complaint already loaded."""
-    if sees_everything(principal) or complaint.report_visibility == ReportVisibility.public.value:
+    viewer = Viewer.of(caller)
+    if viewer.desk or complaint.report_visibility == ReportVisibility.public.value:
         return True
-    if is_reporter(principal, complaint):
+    if is_reporter(viewer, complaint):
         return True
-    opd = opd_of(principal)
-    return opd is not None and complaint.opd_code == opd
+    return viewer.opd is not None and complaint.opd_code == viewer.opd
 
 
-def is_staff_of(principal: Principal | None, complaint: Complaint) -> bool:
+def is_staff_of(caller: Caller, complaint: Complaint) -> bool:
     """Staff working this complaint: the desk, or an officer/supervisor of the OPD it is routed to."""
-    if sees_everything(principal):
-        return True
-    opd = opd_of(principal)
-    return opd is not None and complaint.opd_code == opd
+    viewer = Viewer.of(caller)
+    return viewer.desk or (viewer.opd is not None and complaint.opd_code == viewer.opd)
 
 
-def shows_identity(principal: Principal | None, complaint: Complaint) -> bool:
+def shows_identity(caller: Caller, complaint: Complaint) -> bool:
     """Whether the answer may name the reporter (their account id; identity resolves names for staff)."""
-    if is_reporter(principal, complaint) or sees_everything(principal):
+    viewer = Viewer.of(caller)
+    if viewer.desk or is_reporter(viewer, complaint):
         return True
     match complaint.identity_visibility:
         case IdentityVisibility.public.value:
             return True
         case IdentityVisibility.agency.value:
-            return is_staff_of(principal, complaint)
+            return is_staff_of(viewer, complaint)
         case _:
             return False
 
 
-def shows_internal(principal: Principal | None, complaint: Complaint) -> bool:
+def shows_internal(caller: Caller, complaint: Complaint) -> bool:
     """Whether internal notes and staff-only details (assignee, routing rule id) are shown."""
-    return is_staff_of(principal, complaint)
+    return is_staff_of(caller, complaint)
 
 
-def reporter_shown(principal: Principal | None, complaint: Complaint) -> UUID | None:
-    return complaint.reporter_id if shows_identity(principal, complaint) else None
+def reporter_shown(caller: Caller, complaint: Complaint) -> UUID | None:
+    return complaint.reporter_id if shows_identity(caller, complaint) else None
 
 
 __all__ = [
+    "ANONYMOUS",
+    "Caller",
+    "Viewer",
     "can_see",
     "is_reporter",
     "is_staff_of",
