@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import ForeignKey, MetaData, String, delete, func, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from siantar_shared.db import (
@@ -26,6 +26,7 @@ from siantar_shared.db import (
     make_engine,
     make_read_sessionmaker,
     make_sessionmaker,
+    ping_when_idle,
     utcnow,
 )
 from siantar_shared.errors import Conflict, install_error_handlers
@@ -196,6 +197,27 @@ class TestEngine:
                 await engine.dispose()  # the next connect opens a new DBAPI connection
         finally:
             await engine.dispose()
+
+    @pytest.mark.postgres
+    async def test_idle_connection_is_pinged_and_replaced_when_dead(self, engine: AsyncEngine) -> None:
+        url = engine.url.render_as_string(hide_password=False)
+        for idle_seconds, replaced in ((0.0, True), (60.0, False)):
+            pooled = create_async_engine(url, pool_size=1, max_overflow=0)
+            ping_when_idle(pooled, idle_seconds)
+            try:
+                async with pooled.connect() as connection:
+                    first = await connection.scalar(text("SELECT pg_backend_pid()"))
+                async with engine.connect() as killer:
+                    await killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+                if replaced:  # idle longer than the window: pinged, found dead, replaced before use
+                    async with pooled.connect() as connection:
+                        assert await connection.scalar(text("SELECT pg_backend_pid()")) != first
+                else:  # used moments ago: handed out as it is (the trade-off documented in ping_when_idle)
+                    with pytest.raises(DBAPIError):
+                        async with pooled.connect() as connection:
+                            await connection.scalar(text("SELECT 1"))
+            finally:
+                await pooled.dispose()
 
     @pytest.mark.postgres
     async def test_read_sessions_run_each_statement_on_its_own(self, engine: AsyncEngine) -> None:

@@ -49,7 +49,7 @@ class CursorParams:
     cursor: str | None
 
 
-def cursor_query(
+async def cursor_query(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}")
     ] = DEFAULT_LIMIT,
@@ -57,6 +57,7 @@ def cursor_query(
         str | None, Query(max_length=1024, description="`next_cursor` of the previous page")
     ] = None,
 ) -> CursorParams:
+    # async on purpose: FastAPI runs a plain `def` dependency in its thread pool, one hop per request
     return CursorParams(limit=limit, cursor=cursor)
 
 

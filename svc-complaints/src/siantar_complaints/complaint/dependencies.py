@@ -8,12 +8,12 @@ from fastapi import Depends, Request
 from siantar_shared.storage import Storage
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     storage: Storage = request.state.storage
     return storage
 
 
-def utc_now() -> datetime:
+async def utc_now() -> datetime:
     return datetime.now(UTC)
 
 

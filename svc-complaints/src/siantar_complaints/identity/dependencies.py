@@ -8,7 +8,7 @@ from siantar_complaints.identity.client import AgencyDirectory
 from siantar_complaints.identity.services import IdentityServices
 
 
-def get_agency_directory(request: Request) -> AgencyDirectory:
+async def get_agency_directory(request: Request) -> AgencyDirectory:
     directory: AgencyDirectory = request.state.agency_directory
     return directory
 
@@ -16,7 +16,7 @@ def get_agency_directory(request: Request) -> AgencyDirectory:
 AgencyDirectoryDep = Annotated[AgencyDirectory, Depends(get_agency_directory)]
 
 
-def get_identity_services(request: Request) -> IdentityServices:
+async def get_identity_services(request: Request) -> IdentityServices:
     services: IdentityServices = request.state.identity_services
     return services
 
