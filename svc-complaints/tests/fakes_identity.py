@@ -52,6 +52,7 @@ class FakeIdentity:
         self.api_key_checks = 0
         self.staff: dict[str, dict[str, Any]] = {}  # subject id -> its staff directory entry
         self.staff_lookups = 0
+        self.staff_list_lookups = 0
 
     def add_staff(
         self, subject: uuid.UUID, roles: Iterable[str], agency: str | None, *, active: bool = True
@@ -100,6 +101,8 @@ class FakeIdentity:
             return httpx.Response(200, json={"valid": True, **known} if known else {"valid": False})
         if path.startswith("/identity/v1/staff-directory/"):
             return self._staff_entry(request)
+        if path == "/identity/v1/staff-directory":
+            return self._staff_list(request)
         if path != "/identity/v1/agencies":
             return httpx.Response(404)
         headers = {"ETag": self.etag(), "Cache-Control": "public, max-age=300"}
@@ -120,6 +123,19 @@ class FakeIdentity:
         if entry is None:
             return httpx.Response(404, json={"title": "Staff member not found"})
         return httpx.Response(200, json=entry, headers={"Cache-Control": "private, max-age=60"})
+
+    def _staff_list(self, request: httpx.Request) -> httpx.Response:
+        """GET /identity/v1/staff-directory?role=&agency=: active staff with the role (of the agency)."""
+        if not request.headers.get("authorization", "").startswith("Bearer service-token-"):
+            return httpx.Response(401, json={"title": "no token"})
+        self.staff_list_lookups += 1
+        role, agency = request.url.params.get("role"), request.url.params.get("agency")
+        items = [
+            entry
+            for _, entry in sorted(self.staff.items())
+            if entry["active"] and role in entry["roles"] and (agency is None or entry["agency"] == agency)
+        ]
+        return httpx.Response(200, json={"items": items}, headers={"Cache-Control": "private, max-age=60"})
 
     def _guest(self, body: dict[str, Any]) -> httpx.Response:
         if not body.get("name") or not (body.get("phone") or body.get("email")):

@@ -119,7 +119,9 @@ def clock_columns(stage: str, due: datetime, **extra: object) -> dict[str, objec
 
 
 class TestSlaWatch:
-    async def test_escalates_a_breach_once(self, session: AsyncSession, cast: Cast) -> None:
+    async def test_escalates_a_breach_once(
+        self, session: AsyncSession, cast: Cast, identity_services: IdentityServices
+    ) -> None:
         now = datetime.now(UTC)
         late = await complaint_in(
             session, "in_progress", cast=cast, **clock_columns("follow_up", now - timedelta(hours=2))
@@ -134,8 +136,8 @@ class TestSlaWatch:
             session, "in_progress", cast=cast, **clock_columns("follow_up", now + timedelta(days=9))
         )
         version = late.version
-        assert (await sla_watch.watch(session, SETTINGS, now=now)).escalated == 1
-        assert (await sla_watch.watch(session, SETTINGS, now=now)).escalated == 0
+        assert (await sla_watch.watch(session, SETTINGS, directory=identity_services, now=now)).escalated == 1
+        assert (await sla_watch.watch(session, SETTINGS, directory=identity_services, now=now)).escalated == 0
         saved = await reload(session, late)
         assert saved.sla_escalated_at == now
         assert saved.version == version  # a system mark leaves officers' ETags valid
@@ -152,7 +154,9 @@ class TestSlaWatch:
         assert await timeline(session, paused) == []
         assert await timeline(session, on_time) == []
 
-    async def test_reminds_a_day_ahead_once(self, session: AsyncSession, cast: Cast) -> None:
+    async def test_reminds_a_day_ahead_once(
+        self, session: AsyncSession, cast: Cast, identity_services: IdentityServices
+    ) -> None:
         monday = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)  # 10:00 WIB
         tomorrow = datetime(2027, 3, 2, 16, 59, tzinfo=UTC)  # end of Tuesday WIB
         next_week = datetime(2027, 3, 9, 16, 59, tzinfo=UTC)
@@ -160,13 +164,19 @@ class TestSlaWatch:
         later = await complaint_in(
             session, "dispositioned", cast=cast, **clock_columns("follow_up", next_week)
         )
-        assert (await sla_watch.watch(session, SETTINGS, now=monday)).reminded == 1
-        assert (await sla_watch.watch(session, SETTINGS, now=monday)).reminded == 0
+        assert (
+            await sla_watch.watch(session, SETTINGS, directory=identity_services, now=monday)
+        ).reminded == 1
+        assert (
+            await sla_watch.watch(session, SETTINGS, directory=identity_services, now=monday)
+        ).reminded == 0
         assert (await reload(session, soon)).sla_reminded_at == monday
         assert [e.data for e in await timeline(session, soon)] == [{"sla": "reminder"}]
         assert await timeline(session, later) == []
 
-    async def test_closes_after_silence(self, session: AsyncSession, cast: Cast) -> None:
+    async def test_closes_after_silence(
+        self, session: AsyncSession, cast: Cast, identity_services: IdentityServices
+    ) -> None:
         now = datetime.now(UTC)
         silent = await complaint_in(
             session, "resolved", cast=cast, **clock_columns("close", now - timedelta(minutes=1))
@@ -177,7 +187,7 @@ class TestSlaWatch:
         follower = cast.citizen.subject
         session.add(ComplaintFollow(complaint_id=silent.id, account_id=follower))
         await session.flush()
-        assert (await sla_watch.watch(session, SETTINGS, now=now)).closed == 1
+        assert (await sla_watch.watch(session, SETTINGS, directory=identity_services, now=now)).closed == 1
         saved = await reload(session, silent)
         assert (saved.status, saved.closed_at, saved.sla_stage) == ("closed", now, None)
         (entry,) = await timeline(session, silent)
@@ -190,7 +200,7 @@ class TestSlaWatch:
         recipients = {(m.recipient_id, m.params["status"]) for m in await outbox(session, silent)}
         assert recipients == {(cast.reporter.subject, "closed"), (follower, "closed")}
         assert (await reload(session, waiting)).status == "resolved"
-        assert (await sla_watch.watch(session, SETTINGS, now=now)).closed == 0
+        assert (await sla_watch.watch(session, SETTINGS, directory=identity_services, now=now)).closed == 0
 
 
 async def test_jobs_are_registered_and_run(

@@ -5,18 +5,22 @@ nothing that names a hidden reporter."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 from factories import seed_catalogue
 from fakes_identity import FakeIdentity
 from httpx import AsyncClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from test_lifecycle_support import BASE, Caller, Cast, complaint_in, outbox, reload
+from test_lifecycle_support import BASE, OPD, Caller, Cast, complaint_in, outbox, reload
 
 from siantar_complaints.complaint.models import Complaint, ComplaintFollow
+from siantar_complaints.identity.exceptions import IdentityUnavailable
 from siantar_complaints.identity.services import IdentityServices
 from siantar_complaints.lifecycle import delivery, notify, sla_watch
 from siantar_complaints.lifecycle.config import LifecycleSettings
+from siantar_complaints.lifecycle.models import NotificationOutbox
 from siantar_shared.testing.tokens import TestKeys
 
 SETTINGS = LifecycleSettings()
@@ -191,22 +195,28 @@ def clock_columns(stage: str, due: datetime, **extra: object) -> dict[str, Any]:
 
 
 class TestSlaMessages:
-    async def test_reminder_to_the_assigned_officer_once(self, session: AsyncSession, cast: Cast) -> None:
+    async def test_reminder_to_the_assigned_officer_once(
+        self, session: AsyncSession, cast: Cast, identity_services: IdentityServices
+    ) -> None:
         monday = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)  # 10:00 WIB
         due = datetime(2027, 3, 2, 16, 59, tzinfo=UTC)  # 23:59 WIB, Tuesday 2 March
         assigned = await complaint_in(session, "in_progress", cast=cast, **clock_columns("follow_up", due))
         unassigned = await complaint_in(
             session, "dispositioned", cast=cast, **clock_columns("follow_up", due)
         )
-        assert (await sla_watch.watch(session, SETTINGS, now=monday)).reminded == 2
-        assert (await sla_watch.watch(session, SETTINGS, now=monday)).reminded == 0
+        assert (
+            await sla_watch.watch(session, SETTINGS, directory=identity_services, now=monday)
+        ).reminded == 2
+        assert (
+            await sla_watch.watch(session, SETTINGS, directory=identity_services, now=monday)
+        ).reminded == 0
         (row,) = await outbox(session, assigned)
         assert (row.recipient_id, row.template) == (cast.officer.subject, "complaint_sla_reminder")
         assert row.params == {"tracking_number": assigned.tracking_number, "due_date": "2027-03-02"}
         assert await outbox(session, unassigned) == []  # nobody to name: the event is the desk's hook
 
     async def test_breach_to_the_assigned_officer_once_in_wib(
-        self, session: AsyncSession, cast: Cast
+        self, session: AsyncSession, cast: Cast, identity_services: IdentityServices
     ) -> None:
         due = datetime(2027, 3, 2, 17, 30, tzinfo=UTC)  # 00:30 WIB on Wednesday 3 March
         now = due + timedelta(hours=2)
@@ -217,8 +227,8 @@ class TestSlaMessages:
             session, "waiting_for_citizen", cast=cast, **clock_columns("follow_up", due, sla_paused=True)
         )
         await followed(session, late, cast.citizen)
-        assert (await sla_watch.watch(session, SETTINGS, now=now)).escalated == 1
-        assert (await sla_watch.watch(session, SETTINGS, now=now)).escalated == 0
+        assert (await sla_watch.watch(session, SETTINGS, directory=identity_services, now=now)).escalated == 1
+        assert (await sla_watch.watch(session, SETTINGS, directory=identity_services, now=now)).escalated == 0
         (row,) = await outbox(session, late)  # the officer only: never the reporter nor the followers
         assert (row.recipient_id, row.template) == (cast.officer2.subject, "complaint_sla_breached")
         assert row.params == {"tracking_number": late.tracking_number, "due_date": "2027-03-03"}
@@ -230,7 +240,7 @@ class TestSlaMessages:
         due = datetime(2027, 3, 2, 16, 59, tzinfo=UTC)
         late = await complaint_in(session, "in_progress", cast=cast, **clock_columns("follow_up", due))
         now = due + timedelta(minutes=5)
-        await sla_watch.watch(session, SETTINGS, now=now)
+        await sla_watch.watch(session, SETTINGS, directory=identity_services, now=now)
         assert (await delivery.deliver(session, identity_services, SETTINGS, now=now)).sent == 1
         assert identity.notifications == [
             {
@@ -259,3 +269,107 @@ class TestExcerpt:
         cut = notify.excerpt("kata " * 100)
         assert cut.endswith("kata…")
         assert len(cut) <= 300
+
+
+async def digests(session: AsyncSession) -> dict[UUID, list[NotificationOutbox]]:
+    statement = select(NotificationOutbox).where(NotificationOutbox.template == notify.SLA_ESCALATION)
+    found: dict[UUID, list[NotificationOutbox]] = {}
+    for message in await session.scalars(statement.order_by(NotificationOutbox.created_at)):
+        found.setdefault(message.recipient_id, []).append(message)
+    return found
+
+
+class TestSlaEscalation:
+    """Breaches reach the OPD's supervisors and the verifier desk as one digest each, listed by identity."""
+
+    async def test_supervisors_of_the_opd_and_the_desk_get_one_digest(
+        self, session: AsyncSession, cast: Cast, identity: FakeIdentity, identity_services: IdentityServices
+    ) -> None:
+        cast.register_staff(identity)
+        identity.add_staff(cast.verifier.subject, ["verifier"], "DISKOMINFO")
+        gone = uuid4()
+        identity.add_staff(gone, ["supervisor"], OPD, active=False)
+        due = datetime(2027, 3, 2, 17, 30, tzinfo=UTC)
+        first = await complaint_in(session, "in_progress", cast=cast, **clock_columns("follow_up", due))
+        second = await complaint_in(session, "dispositioned", cast=cast, **clock_columns("follow_up", due))
+        await sla_watch.watch(session, SETTINGS, directory=identity_services, now=due + timedelta(hours=1))
+        found = await digests(session)
+        assert set(found) == {
+            cast.supervisor.subject,
+            cast.verifier.subject,
+        }  # not another OPD's, not disabled
+        for (message,) in found.values():
+            assert message.complaint_id is None
+            assert message.params == {
+                "count": "2",
+                "opd": OPD,
+                "tracking_numbers": f"{first.tracking_number}, {second.tracking_number}",
+            }
+
+    async def test_a_waiting_digest_takes_later_breaches_and_a_sent_one_does_not(
+        self, session: AsyncSession, cast: Cast, identity: FakeIdentity, identity_services: IdentityServices
+    ) -> None:
+        cast.register_staff(identity)
+        due = datetime(2027, 3, 2, 17, 30, tzinfo=UTC)
+        numbers = []
+        for hour in range(7):  # one new breach per run
+            late = await complaint_in(
+                session, "in_progress", cast=cast, **clock_columns("follow_up", due + timedelta(hours=hour))
+            )
+            numbers.append(late.tracking_number)
+            now = due + timedelta(hours=hour, minutes=30)
+            assert (
+                await sla_watch.watch(session, SETTINGS, directory=identity_services, now=now)
+            ).escalated == 1
+        (message,) = (await digests(session))[cast.supervisor.subject]
+        assert message.params == {
+            "count": "7",
+            "opd": OPD,
+            "tracking_numbers": ", ".join(numbers[:5]) + ", …",
+        }
+        message.status = "sent"
+        late = await complaint_in(
+            session, "in_progress", cast=cast, **clock_columns("follow_up", due + timedelta(hours=8))
+        )
+        await sla_watch.watch(session, SETTINGS, directory=identity_services, now=due + timedelta(hours=9))
+        sent, fresh = (await digests(session))[cast.supervisor.subject]
+        assert sent.params["count"] == "7"
+        assert fresh.params == {"count": "1", "opd": OPD, "tracking_numbers": late.tracking_number}
+
+    async def test_identity_down_changes_nothing_and_the_next_run_escalates(
+        self, session: AsyncSession, cast: Cast, identity: FakeIdentity, identity_services: IdentityServices
+    ) -> None:
+        cast.register_staff(identity)
+        due = datetime(2027, 3, 2, 17, 30, tzinfo=UTC)
+        late = await complaint_in(session, "in_progress", cast=cast, **clock_columns("follow_up", due))
+        identity.down = True
+        with pytest.raises(IdentityUnavailable):
+            async with session.begin_nested():  # the job's transaction, rolled back by the runner
+                await sla_watch.watch(
+                    session, SETTINGS, directory=identity_services, now=due + timedelta(hours=1)
+                )
+        assert (await reload(session, late)).sla_escalated_at is None
+        assert await digests(session) == {}
+        identity.down = False
+        report = await sla_watch.watch(
+            session, SETTINGS, directory=identity_services, now=due + timedelta(hours=1)
+        )
+        assert report.escalated == 1
+        assert set(await digests(session)) == {cast.supervisor.subject}
+
+    async def test_digest_delivered_with_identitys_template(
+        self, session: AsyncSession, cast: Cast, identity: FakeIdentity, identity_services: IdentityServices
+    ) -> None:
+        cast.register_staff(identity)
+        due = datetime(2027, 3, 2, 17, 30, tzinfo=UTC)
+        late = await complaint_in(session, "dispositioned", cast=cast, **clock_columns("verify", due))
+        now = due + timedelta(hours=1)
+        await sla_watch.watch(session, SETTINGS, directory=identity_services, now=now)
+        assert (await delivery.deliver(session, identity_services, SETTINGS, now=now)).sent == 1
+        assert identity.notifications == [
+            {
+                "subject_id": str(cast.supervisor.subject),
+                "template": "complaint_sla_escalation",
+                "params": {"count": "1", "opd": OPD, "tracking_numbers": late.tracking_number},
+            }
+        ]

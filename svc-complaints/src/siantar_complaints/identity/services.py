@@ -67,6 +67,7 @@ class IdentityServices:
         self.clock = clock
         self._api_keys: dict[str, tuple[float, ApiKeyInfo]] = {}
         self._staff: dict[UUID, tuple[float, StaffInfo | None]] = {}
+        self._rosters: dict[tuple[str, str | None], tuple[float, list[UUID]]] = {}
 
     async def register_guest(
         self, *, name: str, phone: str | None, email: str | None, language: str | None = None
@@ -137,6 +138,28 @@ class IdentityServices:
         info = None if response.status_code == 404 else _staff_info(response, subject_id)
         _remember(self._staff, subject_id, info, now, STAFF_CACHE_SECONDS)
         return info
+
+    async def staff_with_role(self, role: str, agency: str | None = None) -> list[UUID]:
+        """The active staff members identity lists with `role` (and of `agency`, when given): an OPD's
+        supervisors, or the verifier desk. Kept at most 60 seconds; identity unreachable or answering otherwise:
+        IdentityUnavailable (503)."""
+        now = self.clock()
+        key = (role, agency)
+        cached = self._rosters.get(key)
+        if cached is not None and now - cached[0] < STAFF_CACHE_SECONDS:
+            return cached[1]
+        params = {"role": role} if agency is None else {"role": role, "agency": agency}
+        try:
+            response = await self.tokens.request("GET", STAFF_DIRECTORY_PATH, params=params)
+            response.raise_for_status()
+            subjects = [UUID(str(item["subject_id"])) for item in response.json()["items"] if item["active"]]
+        except ServiceTokenError as exc:
+            raise IdentityUnavailable(_unavailable()) from exc
+        except (httpx.HTTPStatusError, ValueError, KeyError, TypeError) as exc:
+            logger.error("identity's staff directory list failed: HTTP %d", response.status_code)
+            raise IdentityUnavailable(_unavailable()) from exc
+        _remember(self._rosters, key, subjects, now, STAFF_CACHE_SECONDS)
+        return subjects
 
     async def get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
         return await self.tokens.request("GET", path, params=params)

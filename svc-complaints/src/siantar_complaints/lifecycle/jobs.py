@@ -9,6 +9,7 @@ services open for as long as the runner is.
 """
 
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,16 +22,20 @@ SLA_WATCH = "sla-watch"
 LEASE = timedelta(minutes=5)
 
 
+class Identity(delivery.Notifier, sla_watch.StaffDirectory, Protocol):
+    """What the jobs need of identity: delivering messages and listing who holds a role."""
+
+
 def register_lifecycle_jobs(
-    runner: JobRunner, notifier: delivery.Notifier, settings: LifecycleSettings | None = None
+    runner: JobRunner, identity: Identity, settings: LifecycleSettings | None = None
 ) -> None:
     settings = settings or LifecycleSettings()
 
     async def deliver_notifications(session: AsyncSession) -> None:
-        await delivery.deliver(session, notifier, settings)
+        await delivery.deliver(session, identity, settings)
 
     async def watch_sla(session: AsyncSession) -> None:
-        await sla_watch.watch(session, settings)
+        await sla_watch.watch(session, settings, directory=identity)
 
     runner.register(DELIVER_NOTIFICATIONS, deliver_notifications, lease=LEASE)
     runner.register(SLA_WATCH, watch_sla, lease=LEASE)

@@ -8,7 +8,11 @@ change's transaction (delivery: `delivery.py`).
   restricted later stops telling its followers anything);
 - a public update of the OPD (`complaint_updated`, with an excerpt of it): the reporter and, while the report
   is public, the followers; never its author;
-- staff: the assigned officer hears of an SLA reminder and a breach (`sla_watch.py`, `tell_officer`).
+- staff: the assigned officer hears of an SLA reminder and a breach (`sla_watch.py`, `tell_officer`); the
+  OPD's supervisors and the verifier desk get a digest of the breaches (`complaint_sla_escalation`: how many,
+  of which OPD, up to `DIGEST_NUMBERS` tracking numbers), one per recipient and OPD waiting in the outbox at a
+  time: breaches found while one waits are added to it, so a storm of breaches stays within identity's
+  per-person hourly limit.
 No message names the reporter: parameters are the tracking number, a status code, a date, a rating link, or
 text that is already public (an update) or the reporter's own (a question to them). Free text goes out as one
 line of at most `EXCERPT_LENGTH` characters, as identity's templates require.
@@ -36,6 +40,9 @@ RESOLVED = "complaint_resolved"
 UPDATED = "complaint_updated"
 SLA_REMINDER = "complaint_sla_reminder"
 SLA_BREACHED = "complaint_sla_breached"
+SLA_ESCALATION = "complaint_sla_escalation"
+DIGEST_NUMBERS = 5  # tracking numbers named in an escalation digest; the count says how many in all
+MORE = "…"
 # our states as identity's COMPLAINT_STATUS choice codes (the same names); one missing is not announced
 STATUS_CODES: dict[str, str] = {s.value: s.value for s in Status}
 EXCERPT_LENGTH = 300  # identity's limit for a quoted question or update
@@ -43,17 +50,18 @@ EXCERPT_LENGTH = 300  # identity's limit for a quoted question or update
 
 async def enqueue(
     session: AsyncSession,
-    complaint: Complaint,
+    complaint: Complaint | None,
     recipients: Iterable[UUID],
     template: str,
     params: dict[str, Any],
     *,
     now: datetime,
 ) -> int:
-    """One pending message per recipient (duplicates dropped), in the caller's transaction."""
+    """One pending message per recipient (duplicates dropped), in the caller's transaction; `complaint` is None
+    for a message about several (a digest)."""
     rows = [
         {
-            "complaint_id": complaint.id,
+            "complaint_id": complaint.id if complaint is not None else None,
             "recipient_id": recipient,
             "template": template,
             "params": params,
@@ -152,3 +160,43 @@ def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     if " " in head[limit // 2 :]:
         head = head.rsplit(" ", 1)[0]
     return head.rstrip() + "…"
+
+
+async def escalate(
+    session: AsyncSession, recipients: Iterable[UUID], opd: str, numbers: list[str], *, now: datetime
+) -> int:
+    """Tell each recipient (an OPD's supervisors, the verifier desk) that the complaints `numbers` of `opd` have
+    passed their deadline: added to the recipient's digest of that OPD still waiting in the outbox, else a new
+    one. A digest being delivered right now is locked by the delivery job and skipped here (a new one is made)."""
+    told = 0
+    for recipient in dict.fromkeys(recipients):
+        statement = (
+            select(NotificationOutbox)
+            .where(
+                NotificationOutbox.status == "pending",
+                NotificationOutbox.recipient_id == recipient,
+                NotificationOutbox.template == SLA_ESCALATION,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        waiting = [
+            message for message in await session.scalars(statement) if message.params.get("opd") == opd
+        ]
+        if waiting:
+            message = waiting[0]
+            count = int(message.params["count"]) + len(numbers)
+            named = [n for n in str(message.params["tracking_numbers"]).split(", ") if n and n != MORE]
+            message.params = digest(opd, count, named + numbers)
+        else:
+            await enqueue(
+                session, None, [recipient], SLA_ESCALATION, digest(opd, len(numbers), numbers), now=now
+            )
+        told += 1
+    return told
+
+
+def digest(opd: str, count: int, numbers: list[str]) -> dict[str, Any]:
+    """The parameters of `complaint_sla_escalation`: how many, of which OPD, the first `DIGEST_NUMBERS`."""
+    named = list(dict.fromkeys(numbers))[:DIGEST_NUMBERS]
+    listed = ", ".join(named + ([MORE] if count > len(named) else []))
+    return {"count": str(count), "opd": opd, "tracking_numbers": listed}

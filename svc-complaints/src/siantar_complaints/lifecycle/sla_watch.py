@@ -6,26 +6,28 @@ escalated once (`sla_escalated_at`); starting a new stage clears both (sla/clock
   internal (staff) timeline entry, a `...complaint.sla_reminder` event, and a `complaint_sla_reminder`
   message to the assigned officer (if there is one);
 - escalation: a verify or follow_up clock past its due time gets an `sla` timeline entry (staff), the event
-  `...complaint.sla_breached` (with the OPD and the assigned officer, for the OPD's supervisor and the verifier
-  desk's tools), and a `complaint_sla_breached` message to the assigned officer (if there is one);
+  `...complaint.sla_breached` (with the OPD and the assigned officer), a `complaint_sla_breached` message to
+  the assigned officer (if there is one), and the OPD's supervisors and the verifier desk get a digest of the
+  run's breaches (`notify.escalate`: one message per recipient and OPD, merged while it waits);
 - closing: a resolved complaint whose close clock ran out (no reply from the reporter within
   `close_after_silence_days` working days; a reply restarts it) is closed by the system, announced like any
   change of state.
 
 Staff are told through identity's notify, which sends to a subject id: the assigned officer's is on the
-complaint. The OPD's supervisor and the verifier desk are not subjects the complaint knows (a verify-stage
-clock has no officer at all), so they are not messaged: that needs identity to name them (the supervisors of
-an OPD, a desk's members or a shared desk address) or a template sent to a role; until then the
-`sla_breached` event is their hook.
+complaint; the OPD's supervisors and the verifier desk are listed by identity's staff directory (`directory`,
+active accounts only, kept 60 s). When identity cannot list them the run fails and changes nothing: the next
+run (a minute later) escalates the same breaches, so none is lost.
 Reminder and escalation marks are written with a conditional UPDATE that leaves the complaint's version alone
 (a system mark must not make an officer's If-Match stale); closing is a change of state and is version-checked
 (a complaint changed meanwhile is left for the next run).
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +49,15 @@ WATCHED = (Stage.verify.value, Stage.follow_up.value)
 logger = logging.getLogger("siantar_complaints.lifecycle")
 
 
+class StaffDirectory(Protocol):
+    """Who holds a role (of an OPD): identity's staff directory (`IdentityServices.staff_with_role`)."""
+
+    async def staff_with_role(self, role: str, agency: str | None = None) -> list[UUID]: ...
+
+
+SUPERVISOR, DESK = "supervisor", "verifier"
+
+
 @dataclass
 class WatchReport:
     reminded: int = 0
@@ -55,13 +66,17 @@ class WatchReport:
 
 
 async def watch(
-    session: AsyncSession, settings: LifecycleSettings, *, now: datetime | None = None
+    session: AsyncSession,
+    settings: LifecycleSettings,
+    *,
+    directory: StaffDirectory,
+    now: datetime | None = None,
 ) -> WatchReport:
     now = now or utcnow()
     calendar = await load_calendar(session, Holiday)
     report = WatchReport()
     report.reminded = await remind(session, now, calendar)
-    report.escalated = await escalate(session, now)
+    report.escalated = await escalate(session, now, directory)
     report.closed = await close_silent(session, settings, now)
     logger.info(
         "sla-watch: %d reminded, %d escalated, %d closed", report.reminded, report.escalated, report.closed
@@ -94,17 +109,22 @@ async def remind(session: AsyncSession, now: datetime, calendar: WorkingCalendar
     return done
 
 
-async def escalate(session: AsyncSession, now: datetime) -> int:
+async def escalate(session: AsyncSession, now: datetime, directory: StaffDirectory) -> int:
     statement = _running(Complaint.sla_escalated_at.is_(None), Complaint.sla_due_at < now)
-    done = 0
+    breached: dict[str, list[str]] = defaultdict(list)  # OPD -> tracking numbers, oldest due first
     for complaint in list(await session.scalars(statement)):
         if await _mark(session, complaint, Complaint.sla_escalated_at, now):
             note = f"Batas waktu tahap {complaint.sla_stage} terlewati ({complaint.sla_due_at:%Y-%m-%d %H:%M} UTC)"
             await _system_entry(session, complaint, now, note, {"sla": "breached"})
             await service.emit_event(session, complaint, "sla_breached", None, None, _sla_data(complaint))
             await notify.tell_officer(session, complaint, notify.SLA_BREACHED, now=now)
-            done += 1
-    return done
+            breached[complaint.opd_code].append(complaint.tracking_number)
+    if breached:
+        desk = await directory.staff_with_role(DESK)
+        for opd, numbers in breached.items():
+            supervisors = await directory.staff_with_role(SUPERVISOR, opd)
+            await notify.escalate(session, [*supervisors, *desk], opd, numbers, now=now)
+    return sum(len(numbers) for numbers in breached.values())
 
 
 async def _mark(session: AsyncSession, complaint: Complaint, column: Any, now: datetime) -> bool:
