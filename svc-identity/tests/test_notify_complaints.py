@@ -1,6 +1,7 @@
 """The complaint templates added for the lifecycle's gaps, through POST /identity/v1/notifications: a public
 update (`complaint_updated`), the assigned officer's SLA reminder and breach (`complaint_sla_reminder`,
-`complaint_sla_breached`), and the status codes `waiting_for_citizen` and `redirected`."""
+`complaint_sla_breached`), the digest of an SLA escalation to an OPD's supervisors and the verifier desk
+(`complaint_sla_escalation`), and the status codes `waiting_for_citizen` and `redirected`."""
 
 import secrets
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_identity.account.models import AccountKind
 from siantar_identity.notify.models import Notification
-from siantar_identity.notify.templates import SERVICE_TEMPLATES, render
+from siantar_identity.notify.templates import SERVICE_TEMPLATES, MissingParameters, ParameterError, render
 from siantar_identity.security.context import Crypto
 from siantar_shared.i18n import Language
 from siantar_shared.testing.tokens import TestKeys
@@ -57,7 +58,12 @@ class TestRendering:
         assert label in body
 
     def test_new_templates_are_plain_text_with_kinds(self) -> None:
-        for name in ("complaint_updated", "complaint_sla_reminder", "complaint_sla_breached"):
+        for name in (
+            "complaint_updated",
+            "complaint_sla_reminder",
+            "complaint_sla_breached",
+            "complaint_sla_escalation",
+        ):
             template = SERVICE_TEMPLATES[name]
             assert template.parameters == frozenset(template.params), name
             for text in (template.subject.id, template.subject.en, template.body.id, template.body.en):
@@ -66,6 +72,63 @@ class TestRendering:
         assert SERVICE_TEMPLATES["complaint_updated"].params["excerpt"].max_length == 300
         assert SERVICE_TEMPLATES["complaint_sla_reminder"].params["due_date"].kind == "date"
         assert SERVICE_TEMPLATES["complaint_sla_breached"].params["due_date"].kind == "date"
+        escalation = SERVICE_TEMPLATES["complaint_sla_escalation"].params
+        assert escalation["tracking_numbers"].max_length == 200
+        assert {param.kind for param in escalation.values()} == {"text"}
+
+
+ESCALATION = {
+    "count": "7",
+    "opd": "DLH",
+    "tracking_numbers": "ADU-2026-0001, ADU-2026-0002, ADU-2026-0003, ADU-2026-0004, ADU-2026-0005, …",
+}
+
+
+class TestEscalation:
+    @pytest.mark.parametrize(
+        ("language", "subject", "body"),
+        [
+            (
+                "id",
+                "Pengaduan melewati batas waktu",
+                (
+                    "7 pengaduan pada DLH telah melewati batas waktu penanganan: ADU-2026-0001, ADU-2026-0002, "
+                    "ADU-2026-0003, ADU-2026-0004, ADU-2026-0005, …. Mohon segera ditindaklanjuti."
+                ),
+            ),
+            (
+                "en",
+                "Complaints past their deadline",
+                (
+                    "7 complaints of DLH have passed their handling deadline: ADU-2026-0001, ADU-2026-0002, "
+                    "ADU-2026-0003, ADU-2026-0004, ADU-2026-0005, …. Please act on them now."
+                ),
+            ),
+        ],
+    )
+    def test_renders_in_both_languages(self, language: Language, subject: str, body: str) -> None:
+        assert render("complaint_sla_escalation", language, ESCALATION) == (subject, body)
+
+    def test_a_count_as_a_number(self) -> None:
+        _, body = render(
+            "complaint_sla_escalation", "en", {**ESCALATION, "count": 2, "tracking_numbers": "A, B"}
+        )
+        assert body.startswith("2 complaints of DLH have passed their handling deadline: A, B. ")
+
+    @pytest.mark.parametrize("missing", ["count", "opd", "tracking_numbers"])
+    def test_refuses_a_missing_parameter(self, missing: str) -> None:
+        params = {key: value for key, value in ESCALATION.items() if key != missing}
+        with pytest.raises(MissingParameters) as raised:
+            render("complaint_sla_escalation", "id", params)
+        assert set(raised.value.problems) == {missing}
+
+    @pytest.mark.parametrize(
+        ("name", "value"), [("tracking_numbers", "A" * 201), ("tracking_numbers", ""), ("opd", "DLH\nX")]
+    )
+    def test_refuses_a_bad_value(self, name: str, value: str) -> None:
+        with pytest.raises(ParameterError) as raised:
+            render("complaint_sla_escalation", "en", {**ESCALATION, name: value})
+        assert set(raised.value.problems) == {name}
 
 
 class TestSending:
@@ -124,6 +187,34 @@ class TestSending:
         assert expected in message["body"]
         assert "{" not in message["body"]
 
+    @pytest.mark.parametrize(
+        ("language", "expected"),
+        [
+            ("id", "2 pengaduan pada DLH telah melewati batas waktu penanganan: {numbers}. Mohon segera"),
+            ("en", "2 complaints of DLH have passed their handling deadline: {numbers}. Please act"),
+        ],
+    )
+    async def test_sla_escalation_to_a_supervisor(
+        self,
+        language: str,
+        expected: str,
+        client: AsyncClient,
+        session: AsyncSession,
+        crypto: Crypto,
+        test_keys: TestKeys,
+        outbox: Path,
+    ) -> None:
+        supervisor = await create_account(
+            session, crypto, kind=AccountKind.staff, roles=("supervisor",), language=language
+        )
+        numbers = f"{tracking()}, {tracking()}"
+        params = {"count": 2, "opd": "DLH", "tracking_numbers": numbers}
+        response = await send(client, test_keys, supervisor.id, "complaint_sla_escalation", params)
+        assert response.status_code == 202
+        assert response.json()["status"] == "sent"
+        [message] = outbox_messages(outbox, "sms", numbers)
+        assert expected.format(numbers=numbers) in message["body"]
+
 
 class TestParameters:
     @pytest.mark.parametrize(
@@ -151,6 +242,12 @@ class TestParameters:
             ),
             ("complaint_sla_breached", {"tracking_number": "ADU-1"}, "#/params/due_date"),
             ("complaint_status_changed", {"tracking_number": "ADU-1", "status": "lost"}, "#/params/status"),
+            ("complaint_sla_escalation", {"count": "3", "opd": "DLH"}, "#/params/tracking_numbers"),
+            (
+                "complaint_sla_escalation",
+                {"count": "3", "opd": "DLH", "tracking_numbers": "ADU-1, " * 40},
+                "#/params/tracking_numbers",
+            ),
         ],
     )
     async def test_refused_with_the_parameter_named(

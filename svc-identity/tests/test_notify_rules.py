@@ -144,6 +144,7 @@ class TestListTemplates:
             "complaint_updated",
             "complaint_sla_reminder",
             "complaint_sla_breached",
+            "complaint_sla_escalation",
             "permit_application_received",
             "permit_needs_correction",
             "fee_assessed",

@@ -186,6 +186,18 @@ SERVICE_TEMPLATES: dict[str, Template] = {
         ),
         {"tracking_number": NUMBER, "due_date": DATE},
     ),
+    # to staff: a digest to an OPD's supervisors and the verifier desk of the complaints past their deadline
+    "complaint_sla_escalation": Template(
+        Text("Pengaduan melewati batas waktu", "Complaints past their deadline"),
+        Text(
+            "{count} pengaduan pada {opd} telah melewati batas waktu penanganan: {tracking_numbers}. "
+            "Mohon segera ditindaklanjuti.",
+            "{count} complaints of {opd} have passed their handling deadline: {tracking_numbers}. "
+            "Please act on them now.",
+        ),
+        # tracking_numbers: up to five, separated by ", ", and "…" when there are more
+        {"count": NUMBER, "opd": NUMBER, "tracking_numbers": Param(max_length=200)},
+    ),
     "permit_application_received": Template(
         Text("Permohonan izin diterima", "Permit application received"),
         Text(

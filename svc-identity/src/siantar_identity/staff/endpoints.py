@@ -24,6 +24,7 @@ from siantar_identity.staff.schemas import (
     MfaReset,
     StaffActivated,
     StaffDirectoryEntry,
+    StaffDirectoryList,
     StaffDisable,
     StaffInvite,
     StaffInvited,
@@ -158,6 +159,36 @@ async def list_officers(
     """The officers of one OPD: for admins, and for that OPD's own supervisor (403 for any other)."""
     policy.check_may_see_agency(by, code)
     return await staff_service.list_staff(session, pagination, agency=code, role="officer", status=status)
+
+
+@router.get(
+    "/staff-directory",
+    response_model=StaffDirectoryList,
+    summary="Active staff of a role, of an OPD (services)",
+    description=(
+        "For services telling people of a duty (complaints: an OPD's supervisors and the verifier desk of "
+        "an SLA escalation): the **active** staff accounts (not pending, not disabled) having `role` and, "
+        "when `agency` is given, of that OPD; by subject id, at most "
+        f"{staff_service.DIRECTORY_LIST_MAX} (an OPD has a few supervisors, the desk a few verifiers). "
+        "Each entry as `GET /staff-directory/{subject_id}`: subject id, OPD and roles, no name or contact "
+        "detail. Service tokens with the `identity:read` scope only. Not audited, like the single entry: it "
+        "reads no personal data. Cache the answer for at most 60 seconds."
+    ),
+    responses={403: {"description": "Not a service token, or no `identity:read` scope"}},
+)
+async def staff_directory_list(
+    principal: DirectoryReader,
+    session: SessionDep,
+    response: Response,
+    role: Annotated[StaffRole, Query(description="The staff role", examples=["supervisor"])],
+    agency: Annotated[
+        OpdCode | None, Query(description="Only the staff of this OPD (verifiers: DISKOMINFO)")
+    ] = None,
+) -> StaffDirectoryList:
+    """The active staff of one role, optionally of one OPD, without personal data (services). Not audited,
+    like the single-entry endpoint: subject ids, OPD codes and roles only."""
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return await staff_service.directory_list(session, role=role.value, agency=agency)
 
 
 @router.get(

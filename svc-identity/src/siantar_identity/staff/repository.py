@@ -3,10 +3,10 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import String, cast, select, update
+from sqlalchemy import ColumnElement, String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from siantar_identity.account.models import Account, AccountKind, OneTimeCode
+from siantar_identity.account.models import Account, AccountKind, AccountStatus, OneTimeCode
 from siantar_shared.idempotency import rowcount
 from siantar_shared.pagination import CursorParams, SortKey, paginate
 
@@ -43,11 +43,28 @@ async def list_staff(
     if agency is not None:
         statement = statement.where(Account.agency_code == agency)
     if role is not None:
-        # roles is a JSON array of plain role names; a quoted name matches only that role
-        statement = statement.where(cast(Account.roles, String).like(f'%"{role}"%'))
+        statement = statement.where(has_role(role))
     if status is not None:
         statement = statement.where(Account.status == status)
     return await paginate(session, statement, params, SORT_KEYS)
+
+
+def has_role(role: str) -> ColumnElement[bool]:
+    """roles is a JSON array of plain role names; a quoted name matches only that role."""
+    return cast(Account.roles, String).like(f'%"{role}"%')
+
+
+async def active_staff_with_role(
+    session: AsyncSession, *, role: str, agency: str | None, limit: int
+) -> list[Account]:
+    """Active staff accounts having `role` (and, when given, of `agency`), by id; at most `limit`."""
+    statement = select(Account).where(
+        Account.kind == AccountKind.staff, Account.status == AccountStatus.active, has_role(role)
+    )
+    if agency is not None:
+        statement = statement.where(Account.agency_code == agency)
+    statement = statement.order_by(Account.id).limit(limit)
+    return list((await session.scalars(statement)).all())
 
 
 async def live_invitation(session: AsyncSession, account_id: UUID, at: datetime) -> OneTimeCode | None:

@@ -171,6 +171,29 @@ class StaffDirectoryEntry(BaseModel):
     roles: list[str] = Field(examples=[["officer"]])
 
 
+class StaffDirectoryList(BaseModel):
+    """Active staff of one role (and OPD), by subject id: no name, no contact."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "subject_id": "0b9f6a52-3c1e-4d7a-9f2e-6a1d5c8e4b21",
+                            "active": True,
+                            "agency": "DLH",
+                            "roles": ["officer", "supervisor"],
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    items: list[StaffDirectoryEntry]
+
+
 class StaffInvited(StaffMember):
     invitation: InvitationSent | None = Field(description="The invitation sent, if one was")
 

@@ -21,6 +21,7 @@ from siantar_identity.staff.exceptions import StaffNotFound, StaffStateConflict,
 from siantar_identity.staff.schemas import (
     InvitationSent,
     StaffDirectoryEntry,
+    StaffDirectoryList,
     StaffInvite,
     StaffMember,
     StaffUpdate,
@@ -32,6 +33,8 @@ from siantar_shared.pagination import CursorParams, Page
 from siantar_shared.schemas.types import mask_phone
 
 Notifiers = dict[Channel, Notifier]
+# the most entries of one directory list: an OPD has a few supervisors, the complaints desk a few verifiers
+DIRECTORY_LIST_MAX = 200
 
 
 def to_schema(account: Account) -> StaffMember:
@@ -56,6 +59,15 @@ def to_directory_entry(account: Account) -> StaffDirectoryEntry:
         agency=account.agency_code,
         roles=sorted(account.roles),
     )
+
+
+async def directory_list(session: AsyncSession, *, role: str, agency: str | None) -> StaffDirectoryList:
+    """The active staff having `role` (of `agency`, when given), by subject id: whom a service may tell of a
+    duty (complaints: an OPD's supervisors, the verifier desk). At most `DIRECTORY_LIST_MAX`."""
+    accounts = await repository.active_staff_with_role(
+        session, role=role, agency=agency, limit=DIRECTORY_LIST_MAX
+    )
+    return StaffDirectoryList(items=[to_directory_entry(account) for account in accounts])
 
 
 def etag_of(account: Account) -> str:
