@@ -80,6 +80,34 @@ class TestServiceToService:
         assert events.status_code == 200, events.text
         assert events.json()["items"] == []
 
+    async def test_complaints_lists_an_opds_supervisors_for_its_sla_escalations(
+        self, gateway: httpx.AsyncClient, platform: Platform
+    ) -> None:
+        """The contract complaints' sla-watch relies on (IdentityServices.staff_with_role): its own client
+        credentials, identity:read, items of subject_id/active/agency/roles, active staff only."""
+        client = api_client(platform, "svc-complaints")
+        response = await gateway.post(
+            "/identity/v1/oauth/token",
+            data={"grant_type": "client_credentials", "scope": "identity:read"},
+            auth=(client["client_id"], client["client_secret"]),
+        )
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+        listed = await gateway.get(
+            "/identity/v1/staff-directory",
+            params={"role": "supervisor", "agency": "DLH"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert listed.status_code == 200, listed.text
+        items = listed.json()["items"]
+        assert items, (
+            "the seed has a DLH supervisor"
+        )  # (signing in to learn its id would spend its TOTP code)
+        for item in items:
+            assert set(item) == {"subject_id", "active", "agency", "roles"}
+            assert (item["active"], item["agency"]) == (True, "DLH")
+            assert "supervisor" in item["roles"]
+
     async def test_a_citizen_token_is_not_a_service_token(
         self, gateway: httpx.AsyncClient, platform: Platform
     ) -> None:
