@@ -3,6 +3,7 @@
 Runs on PostgreSQL when TEST_DATABASE_URL is set, else on a temporary SQLite file.
 """
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -187,6 +188,37 @@ class TestEngine:
             assert (
                 await connection.exec_driver_sql("PRAGMA busy_timeout")
             ).scalar() == SQLITE_BUSY_TIMEOUT_MS
+
+    async def test_sqlite_read_then_write_requests_wait_for_each_other(self, tmp_path: Path) -> None:
+        """Two sessions that read, then write, at the same time: with DEFERRED transactions the second writer
+        failed at once ("database is locked"); IMMEDIATE ones queue on busy_timeout and both land. A read
+        session meanwhile reads without waiting for the writers."""
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/busy.db", app_name="x")
+        try:
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
+                await connection.exec_driver_sql("INSERT INTO counter VALUES (0)")
+            sessions = make_sessionmaker(engine)
+
+            async def read_then_write() -> None:
+                async with sessions() as session:
+                    n = await session.scalar(text("SELECT n FROM counter"))
+                    await asyncio.sleep(0.1)  # the other request reads meanwhile (or waits, with IMMEDIATE)
+                    await session.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+                    await session.commit()
+
+            async def read() -> int:
+                async with make_read_sessionmaker(engine)() as session:
+                    return int(await session.scalar(text("SELECT n FROM counter")) or 0)
+
+            results = await asyncio.gather(read_then_write(), read_then_write(), read())
+            assert results[2] in (0, 1, 2)
+            async with engine.connect() as connection:
+                assert (
+                    await connection.exec_driver_sql("SELECT n FROM counter")
+                ).scalar() == 2  # no lost update
+        finally:
+            await engine.dispose()
 
     async def test_sqlite_pragmas_on_every_new_connection(self, tmp_path: Path) -> None:
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/fresh.db", app_name="x")

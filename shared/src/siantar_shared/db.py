@@ -113,6 +113,9 @@ def ping_when_idle(engine: AsyncEngine, idle_seconds: float = PING_AFTER_IDLE_SE
 
 
 _IDLE_SINCE = "siantar_idle_since"
+READ_ONLY_OPTION = (
+    "siantar_read_only"  # an execution option: this session never writes (SQLite: BEGIN DEFERRED)
+)
 
 
 def ensure_sqlite_folder(url: str) -> None:
@@ -142,7 +145,12 @@ def configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that may write takes SQLite's write lock at its start (IMMEDIATE): waiting for it honours
+        # busy_timeout, where a DEFERRED one that reads, then writes while another connection writes fails at
+        # once with "database is locked" (SQLite cannot wait there without risking a deadlock). Read sessions
+        # (`make_read_sessionmaker`) stay DEFERRED, so readers never wait for writers (WAL).
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -167,9 +175,11 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for requests that only read. On PostgreSQL their statements run in autocommit mode: a list page
     is then one round trip instead of BEGIN, SELECT, COMMIT (measured in bench/complaints/README.md), each
-    statement on its own snapshot. SQLite keeps ordinary sessions (its BEGIN is ours, see `configure_sqlite`)."""
+    statement on its own snapshot. On SQLite they begin DEFERRED where the others begin IMMEDIATE (`configure_sqlite`)."""
     if engine.dialect.name != "postgresql":
-        return make_sessionmaker(engine)
+        return async_sessionmaker(
+            engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
     return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
 
