@@ -8,6 +8,7 @@ BEGIN itself so that SAVEPOINTs work (the pysqlite/aiosqlite recipe).
 import logging
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -157,9 +158,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request. Services flush; the framework commits before the response is sent."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
+@asynccontextmanager
+async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session committed when the block ends normally, rolled back when it raises."""
     async with sessionmaker() as session:
         try:
             yield session
@@ -167,6 +168,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         await session.commit()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request. Services flush; the framework commits before the response is sent."""
+    async with unit_of_work(request.state.sessionmaker) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -186,16 +193,9 @@ def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One read-only session per request (`make_read_sessionmaker`); without one in the state (tests run every
     request inside their own transaction) the ordinary request session. Only for endpoints that never write."""
-    sessionmaker: async_sessionmaker[AsyncSession] = (
-        getattr(request.state, "read_sessionmaker", None) or request.state.sessionmaker
-    )
-    async with sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+    sessionmaker = getattr(request.state, "read_sessionmaker", None) or request.state.sessionmaker
+    async with unit_of_work(sessionmaker) as session:
+        yield session
 
 
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
