@@ -3,9 +3,8 @@
 Runs on PostgreSQL when TEST_DATABASE_URL is set, else on a temporary SQLite file.
 """
 
-import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -27,7 +26,9 @@ from siantar_shared.db import (
     make_engine,
     make_read_sessionmaker,
     make_sessionmaker,
+    on_rollback,
     ping_when_idle,
+    unit_of_work,
     utcnow,
 )
 from siantar_shared.errors import Conflict, install_error_handlers
@@ -188,37 +189,6 @@ class TestEngine:
             assert (
                 await connection.exec_driver_sql("PRAGMA busy_timeout")
             ).scalar() == SQLITE_BUSY_TIMEOUT_MS
-
-    async def test_sqlite_read_then_write_requests_wait_for_each_other(self, tmp_path: Path) -> None:
-        """Two sessions that read, then write, at the same time: with DEFERRED transactions the second writer
-        failed at once ("database is locked"); IMMEDIATE ones queue on busy_timeout and both land. A read
-        session meanwhile reads without waiting for the writers."""
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/busy.db", app_name="x")
-        try:
-            async with engine.begin() as connection:
-                await connection.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
-                await connection.exec_driver_sql("INSERT INTO counter VALUES (0)")
-            sessions = make_sessionmaker(engine)
-
-            async def read_then_write() -> None:
-                async with sessions() as session:
-                    n = await session.scalar(text("SELECT n FROM counter"))
-                    await asyncio.sleep(0.1)  # the other request reads meanwhile (or waits, with IMMEDIATE)
-                    await session.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
-                    await session.commit()
-
-            async def read() -> int:
-                async with make_read_sessionmaker(engine)() as session:
-                    return int(await session.scalar(text("SELECT n FROM counter")) or 0)
-
-            results = await asyncio.gather(read_then_write(), read_then_write(), read())
-            assert results[2] in (0, 1, 2)
-            async with engine.connect() as connection:
-                assert (
-                    await connection.exec_driver_sql("SELECT n FROM counter")
-                ).scalar() == 2  # no lost update
-        finally:
-            await engine.dispose()
 
     async def test_sqlite_pragmas_on_every_new_connection(self, tmp_path: Path) -> None:
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/fresh.db", app_name="x")
@@ -459,3 +429,58 @@ class TestGetSession:
         assert (await client.post("/wards/A/conflict")).status_code == 409
         assert (await client.post("/wards/A")).status_code == 201
         assert (await client.get("/wards/count")).json() == {"count": 1}
+
+
+class TestUndoOnRollback:
+    """`on_rollback`: work outside the database (a stored file) is undone when the unit of work does not
+    commit, newest first, and never when it commits."""
+
+    async def test_undone_when_the_block_raises_and_not_when_it_commits(
+        self, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        undone: list[str] = []
+
+        def undo(name: str) -> Callable[[], Awaitable[None]]:
+            async def step() -> None:
+                undone.append(name)
+
+            return step
+
+        async def failing() -> None:
+            async with unit_of_work(sessionmaker) as session:
+                session.add(Ward(name="Sitalasari"))
+                on_rollback(session, undo("file-1"))
+                on_rollback(session, undo("file-2"))
+                raise RuntimeError("after the files were stored")
+
+        with pytest.raises(RuntimeError):
+            await failing()
+        assert undone == ["file-2", "file-1"]
+        async with unit_of_work(sessionmaker) as session:
+            session.add(Ward(name="Martoba"))
+            on_rollback(session, undo("kept"))
+        assert undone == ["file-2", "file-1"]
+        assert await ward_names(sessionmaker) == ["Martoba"]
+
+    async def test_undone_when_the_commit_fails_and_a_failing_step_hides_nothing(
+        self, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        async with unit_of_work(sessionmaker) as session:
+            session.add(Ward(name="Bahu"))
+        undone: list[str] = []
+
+        async def broken() -> None:
+            raise OSError("storage is down")
+
+        async def step() -> None:
+            undone.append("file")
+
+        async def duplicate() -> None:
+            async with unit_of_work(sessionmaker) as session:
+                session.add(Ward(name="Bahu"))  # unique: fails at the commit's flush
+                on_rollback(session, step)
+                on_rollback(session, broken)
+
+        with pytest.raises(IntegrityError):
+            await duplicate()
+        assert undone == ["file"]

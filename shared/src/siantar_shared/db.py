@@ -7,7 +7,7 @@ BEGIN itself so that SAVEPOINTs work (the pysqlite/aiosqlite recipe).
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,9 +114,6 @@ def ping_when_idle(engine: AsyncEngine, idle_seconds: float = PING_AFTER_IDLE_SE
 
 
 _IDLE_SINCE = "siantar_idle_since"
-READ_ONLY_OPTION = (
-    "siantar_read_only"  # an execution option: this session never writes (SQLite: BEGIN DEFERRED)
-)
 
 
 def ensure_sqlite_folder(url: str) -> None:
@@ -146,12 +143,9 @@ def configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        # A transaction that may write takes SQLite's write lock at its start (IMMEDIATE): waiting for it honours
-        # busy_timeout, where a DEFERRED one that reads, then writes while another connection writes fails at
-        # once with "database is locked" (SQLite cannot wait there without risking a deadlock). Read sessions
-        # (`make_read_sessionmaker`) stay DEFERRED, so readers never wait for writers (WAL).
-        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # DEFERRED: the write lock is taken at the first write. (BEGIN IMMEDIATE for every session was tried: a
+        # request then held the lock across its awaits on other services, and every request queued behind it.)
+        connection.exec_driver_sql("BEGIN")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -160,14 +154,38 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @asynccontextmanager
 async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session committed when the block ends normally, rolled back when it raises."""
+    """A session committed when the block ends normally, rolled back when it raises; when it does not commit,
+    the undo steps registered with `on_rollback` run (newest first)."""
     async with sessionmaker() as session:
         try:
             yield session
         except BaseException:
             await session.rollback()
+            await _undo(session)
             raise
-        await session.commit()
+        try:
+            await session.commit()
+        except BaseException:
+            await _undo(session)
+            raise
+        session.info.pop(_UNDO, None)
+
+
+def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[None]]) -> None:
+    """Have `undo` run if this session's unit of work does not commit: for work outside the database that a
+    rollback cannot take back, such as a file put in object storage before the row that names it."""
+    session.info.setdefault(_UNDO, []).append(undo)
+
+
+async def _undo(session: AsyncSession) -> None:
+    for undo in reversed(session.info.pop(_UNDO, [])):
+        try:
+            await undo()
+        except Exception:  # never hide the error that caused the rollback
+            logger.exception("an undo step after a rollback failed")
+
+
+_UNDO = "siantar_undo_on_rollback"
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -182,11 +200,9 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for requests that only read. On PostgreSQL their statements run in autocommit mode: a list page
     is then one round trip instead of BEGIN, SELECT, COMMIT (measured in bench/complaints/README.md), each
-    statement on its own snapshot. On SQLite they begin DEFERRED where the others begin IMMEDIATE (`configure_sqlite`)."""
+    statement on its own snapshot. SQLite keeps ordinary sessions (its BEGIN is ours, see `configure_sqlite`)."""
     if engine.dialect.name != "postgresql":
-        return async_sessionmaker(
-            engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
-        )
+        return make_sessionmaker(engine)
     return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
 

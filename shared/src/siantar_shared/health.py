@@ -9,8 +9,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from siantar_shared.db import READ_ONLY_OPTION
-
 DATABASE_CHECK_TIMEOUT = 2.0
 router = APIRouter(tags=["health"], include_in_schema=False)
 logger = logging.getLogger("siantar_shared.health")
@@ -29,8 +27,6 @@ async def healthz(request: Request) -> JSONResponse:
     started = time.perf_counter()
     try:
         async with asyncio.timeout(DATABASE_CHECK_TIMEOUT), engine.connect() as connection:
-            # a read: on SQLite it must not wait for the write lock behind a long writer (db.configure_sqlite)
-            await connection.execution_options(**{READ_ONLY_OPTION: True})
             await connection.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the reason is logged, not shown
         logger.warning("database check failed: %s", type(exc).__name__)
