@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from test_photo_images import encode, jpeg_with_gps, photo
 
+from siantar_complaints.complaint import endpoints as photo_endpoints
 from siantar_complaints.complaint.models import ComplaintPhoto
 from siantar_shared.storage import LocalStorage
 from siantar_shared.testing.tokens import TestKeys
@@ -138,3 +139,30 @@ async def test_a_retried_upload_with_the_same_key_adds_one_photo(
     again = await upload(client, complaint_id, headers, data, "p.png")
     assert first.json()["id"] == again.json()["id"]
     assert (await client.get(f"{COMPLAINTS}/{complaint_id}")).json()["photo_count"] == 1
+
+
+async def test_the_files_of_a_photo_whose_request_fails_are_removed(
+    client: httpx.AsyncClient,
+    complaint_id: UUID,
+    reporter: dict[str, str],
+    storage: LocalStorage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The files are put before the row that names them; a request failing after that rolls the row back and
+    the files go too (no photo of a person left in storage without its complaint)."""
+
+    def broken(*_: object, **__: object) -> str:
+        raise RuntimeError("the answer could not be built")
+
+    monkeypatch.setattr(photo_endpoints.presenter, "photo_url", broken)
+    try:
+        response = await upload(client, complaint_id, reporter, jpeg_with_gps())
+        assert response.status_code == 500
+    except RuntimeError:
+        pass  # the test transport may re-raise what the app answered 500 for
+    assert [path for path in storage.root.rglob("*") if path.is_file()] == []
+    monkeypatch.undo()
+    assert (await upload(client, complaint_id, reporter, jpeg_with_gps())).status_code == 201
+    assert (
+        len([path for path in storage.root.rglob("*") if path.is_file()]) == 2
+    )  # the photo and its thumbnail

@@ -5,6 +5,7 @@ request, so that an upload over a bad mobile network is retried alone."""
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from uuid import UUID, uuid4
 
 from sqlalchemy import func, select, update
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from siantar_complaints.complaint.exceptions import TooManyPhotos
 from siantar_complaints.complaint.models import Complaint, ComplaintPhoto
 from siantar_complaints.photo import images
+from siantar_shared.db import on_rollback
 from siantar_shared.i18n import Text
 from siantar_shared.storage import Storage
 from siantar_shared.threads import run_cpu_bound
@@ -70,6 +72,7 @@ async def attach(
     extension = photo.info.format.value
     key = f"complaints/{complaint.id}/{photo_id}.{extension}"
     thumbnail_key = f"complaints/{complaint.id}/{photo_id}.thumb.webp"
+    on_rollback(session, partial(_discard, storage, (key, thumbnail_key)))  # no file without its row
     await storage.put(key, photo.data, photo.info.media_type)
     await storage.put(thumbnail_key, photo.thumbnail, THUMBNAIL_TYPE)
     record = ComplaintPhoto(
@@ -90,6 +93,12 @@ async def attach(
     await session.flush()
     await session.refresh(complaint, attribute_names=["photo_count", "version"])
     return record
+
+
+async def _discard(storage: Storage, keys: tuple[str, ...]) -> None:
+    """The files of a photo whose row was rolled back (a missing key is no error)."""
+    for key in keys:
+        await storage.delete(key)
 
 
 async def count(session: AsyncSession, complaint_id: UUID) -> int:
