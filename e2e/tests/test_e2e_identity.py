@@ -17,6 +17,18 @@ def api_client(platform: Platform, client_id: str) -> dict[str, Any]:
     return next(c for c in platform.credentials["api_clients"] if c["client_id"] == client_id)
 
 
+async def service_token(gateway: httpx.AsyncClient, platform: Platform, client_id: str, scope: str) -> str:
+    """A client-credentials token of one of the seeded service clients."""
+    client = api_client(platform, client_id)
+    response = await gateway.post(
+        "/identity/v1/oauth/token",
+        data={"grant_type": "client_credentials", "scope": scope},
+        auth=(client["client_id"], client["client_secret"]),
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
 async def password_grant(gateway: httpx.AsyncClient, **form: str) -> httpx.Response:
     return await gateway.post("/identity/v1/oauth/token", data={"grant_type": "password", **form})
 
@@ -68,14 +80,7 @@ class TestServiceToService:
     async def test_identity_token_accepted_by_complaints(
         self, gateway: httpx.AsyncClient, platform: Platform
     ) -> None:
-        client = api_client(platform, "svc-complaints")
-        response = await gateway.post(
-            "/identity/v1/oauth/token",
-            data={"grant_type": "client_credentials", "scope": "events:read"},
-            auth=(client["client_id"], client["client_secret"]),
-        )
-        assert response.status_code == 200, response.text
-        token = response.json()["access_token"]
+        token = await service_token(gateway, platform, "svc-complaints", "events:read")
         events = await gateway.get("/complaints/v1/events", headers={"Authorization": f"Bearer {token}"})
         assert events.status_code == 200, events.text
         assert events.json()["items"] == []
@@ -85,14 +90,7 @@ class TestServiceToService:
     ) -> None:
         """The contract complaints' sla-watch relies on (IdentityServices.staff_with_role): its own client
         credentials, identity:read, items of subject_id/active/agency/roles, active staff only."""
-        client = api_client(platform, "svc-complaints")
-        response = await gateway.post(
-            "/identity/v1/oauth/token",
-            data={"grant_type": "client_credentials", "scope": "identity:read"},
-            auth=(client["client_id"], client["client_secret"]),
-        )
-        assert response.status_code == 200, response.text
-        token = response.json()["access_token"]
+        token = await service_token(gateway, platform, "svc-complaints", "identity:read")
         listed = await gateway.get(
             "/identity/v1/staff-directory",
             params={"role": "supervisor", "agency": "DLH"},
