@@ -129,3 +129,38 @@ async def test_staff_member_with_identity_down_or_confused_is_503(
     identity.staff[str(officer)] = {"active": True}
     with pytest.raises(IdentityUnavailable):
         await identity_services.staff_member(officer)
+
+
+async def test_staff_with_role_is_cached_for_60_seconds_per_role_and_agency(
+    identity: FakeIdentity, identity_services: IdentityServices
+) -> None:
+    dlh, putr, desk = uuid4(), uuid4(), uuid4()
+    identity.add_staff(dlh, ["supervisor"], "DLH")
+    identity.add_staff(putr, ["supervisor"], "PUTR")
+    identity.add_staff(desk, ["verifier"], "DISKOMINFO")
+    assert await identity_services.staff_with_role("supervisor", "DLH") == [dlh]
+    assert await identity_services.staff_with_role("verifier") == [desk]
+    identity.add_staff(uuid4(), ["supervisor"], "DLH")
+    identity.now += 59
+    assert await identity_services.staff_with_role("supervisor", "DLH") == [dlh]  # kept
+    assert identity.staff_list_lookups == 2
+    identity.now += 1
+    assert len(await identity_services.staff_with_role("supervisor", "DLH")) == 2
+    assert identity.staff_list_lookups == 3
+
+
+async def test_staff_with_role_with_identity_down_or_confused_is_503(
+    identity: FakeIdentity, identity_services: IdentityServices
+) -> None:
+    identity.down = True
+    with pytest.raises(IdentityUnavailable):
+        await identity_services.staff_with_role("verifier")
+    identity.down = False
+    identity.staff["broken"] = {
+        "subject_id": "not-a-uuid",
+        "active": True,
+        "agency": None,
+        "roles": ["verifier"],
+    }
+    with pytest.raises(IdentityUnavailable):
+        await identity_services.staff_with_role("verifier")
