@@ -13,7 +13,6 @@ import itertools
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/harness.py
+from harness import cpu_seconds, free_port, serve_jwks, wait_ready
 
 from siantar_shared.testing.tokens import TEST_AUDIENCE, TEST_ISSUER, TestKeys
 
@@ -60,33 +61,6 @@ class Case:
     results: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (Linux /proc; 0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def serve_jwks(keys: TestKeys, port: int) -> web.AppRunner:
-    async def jwks(_: web.Request) -> web.Response:
-        return web.json_response(keys.jwks)
-
-    app = web.Application()
-    app.router.add_get("/jwks.json", jwks)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
-
-
 def start_service(database: str, port: int, jwks_port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -101,21 +75,6 @@ def start_service(database: str, port: int, jwks_port: int) -> subprocess.Popen[
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, cwd=ROOT)
-
-
-async def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise RuntimeError("the service exited")
-            try:
-                async with http.get(f"{base}/livez") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the service did not start")
 
 
 def cases(keys: TestKeys) -> list[Case]:

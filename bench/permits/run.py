@@ -12,7 +12,6 @@ import asyncio
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,28 +19,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 from load import CODES
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/harness.py
+from harness import free_port, serve_jwks, wait_ready
 
 from siantar_shared.testing.tokens import TEST_AUDIENCE, TEST_ISSUER, TestKeys
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_SECONDS = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def serve_jwks(keys: TestKeys, port: int) -> web.AppRunner:
-    app = web.Application()
-    app.router.add_get("/jwks.json", lambda _: web.json_response(keys.jwks))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
 
 
 def start_service(database: str, port: int, jwks_port: int, signing_key: str) -> subprocess.Popen[bytes]:
@@ -60,21 +46,6 @@ def start_service(database: str, port: int, jwks_port: int, signing_key: str) ->
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, cwd=ROOT)
-
-
-async def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise RuntimeError("the service exited")
-            try:
-                async with http.get(f"{base}/livez") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the service did not start")
 
 
 def cases(keys: TestKeys) -> dict[str, Iterator[tuple[str, dict[str, str]]]]:
