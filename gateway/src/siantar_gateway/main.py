@@ -10,7 +10,6 @@ Run it with `python -m siantar_gateway`, or with uvicorn:
 """
 
 import asyncio
-import gc
 import logging
 import os
 import time
@@ -51,6 +50,7 @@ from siantar_gateway.responses import (
     send_error,
     send_json,
 )
+from siantar_shared.heap import settle_heap
 from siantar_shared.logging import configure_logging
 from siantar_shared.metrics import Metrics
 from siantar_shared.requestid import request_id_var, sanitize_request_id
@@ -61,8 +61,6 @@ CLIENT_CLOSED = 499  # nginx's code for "the client went away first", used in th
 NO_STORE = (b"cache-control", b"no-store")
 OWN_PATHS = frozenset({"/livez", "/healthz", "/metrics", "/openapi.json", "/docs"})
 ASSETS_PREFIX = "/docs-assets/"
-# objects allocated between two young-generation collections (CPython's default is 700)
-GC_YOUNG_THRESHOLD = 10_000
 
 
 class Gateway:
@@ -286,17 +284,6 @@ class Gateway:
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
-
-
-def settle_heap() -> None:
-    """Once started: hide what start-up built (modules, kong.yml, pools) from the cyclic garbage collector and
-    run its young-generation pass less often. A proxied request allocates a few hundred objects that die by
-    reference counting; with CPython's defaults the collector walked the start-up heap again and again, about a
-    fifth of the CPU at 64 connections (bench/gateway/README.md). Garbage cycles are still collected."""
-    gc.collect()
-    gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

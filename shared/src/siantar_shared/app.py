@@ -16,6 +16,7 @@ from siantar_shared.auth import JwksCache, TokenVerifier
 from siantar_shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from siantar_shared.errors import install_error_handlers
 from siantar_shared.events import event_source, events_router
+from siantar_shared.heap import settle_heap
 from siantar_shared.http import make_client
 from siantar_shared.idempotency import IdempotencyMiddleware
 from siantar_shared.logging import configure_logging
@@ -79,9 +80,11 @@ def create_service_app(
         state, close = platform_state(settings)
         try:
             if extra_lifespan is None:
+                settle_heap()
                 yield state
             else:
                 async with extra_lifespan(app, state) as extra:
+                    settle_heap()
                     yield {**state, **extra}
         finally:
             await close()
