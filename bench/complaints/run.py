@@ -154,6 +154,13 @@ async def drive(base: str, case: Case, clients: int, seconds: float) -> dict[str
     }
 
 
+def line(name: str, clients: int, r: dict[str, float]) -> str:
+    return (
+        f"{name:28} clients {clients:>2}  {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+        f"p99 {r['p99_ms']:7.2f} ms  cpu {r['cpu_ms']:6.2f} ms/req  errors {int(r['errors'])}"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True, help="a database made by load.py")
@@ -161,7 +168,12 @@ async def main() -> None:
         "--seconds", type=float, default=8.0, help=f"per case and concurrency (max {MAX_SECONDS})"
     )
     parser.add_argument("--clients", default="1,32", help="concurrency levels, comma-separated (max 64)")
-    parser.add_argument("--only", default="", help="run the cases whose name contains this text")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run the cases whose name contains this text (or one of these, comma-separated)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds over the cases; the median is kept")
     args = parser.parse_args()
     seconds = min(args.seconds, MAX_SECONDS)
     levels = [min(int(c), 64) for c in args.clients.split(",")]
@@ -172,19 +184,31 @@ async def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base, process)
-        selected = [c for c in cases(keys) if args.only in c.name]
+        wanted = args.only.split(",")
+        selected = [c for c in cases(keys) if any(w in c.name for w in wanted)]
+        rounds: dict[tuple[str, int], list[dict[str, float]]] = {}
+        for round_number in range(args.repeat):  # interleaved, so that the VM's drift hits every case alike
+            for case in selected:
+                await drive(base, case, 1, min(1.0, seconds))  # warm up: caches, token, plans
+                for clients in levels:
+                    cpu_before = cpu_seconds(process.pid)
+                    r = await drive(base, case, clients, seconds)
+                    # the service process's own CPU per answered request: steadier than req/s here
+                    r["cpu_ms"] = round(
+                        1000 * (cpu_seconds(process.pid) - cpu_before) / max(1, r["requests"]), 2
+                    )
+                    rounds.setdefault((case.name, clients), []).append(r)
+                    print(f"{'' if args.repeat == 1 else f'[{round_number + 1}] '}{line(case.name, clients, r)}",
+                          flush=True)  # fmt: skip
         for case in selected:
-            await drive(base, case, 1, min(1.0, seconds))  # warm up: caches, token, plans
             for clients in levels:
-                cpu_before = cpu_seconds(process.pid)
-                case.results[clients] = r = await drive(base, case, clients, seconds)
-                # the service process's own CPU per answered request: steadier than req/s on a shared machine
-                r["cpu_ms"] = round(1000 * (cpu_seconds(process.pid) - cpu_before) / max(1, r["requests"]), 2)
-                print(
-                    f"{case.name:28} clients {clients:>2}  {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms  "
-                    f"p99 {r['p99_ms']:7.2f} ms  cpu {r['cpu_ms']:6.2f} ms/req  errors {int(r['errors'])}",
-                    flush=True,
-                )
+                runs = sorted(rounds[(case.name, clients)], key=lambda run: run["rps"])
+                case.results[clients] = runs[len(runs) // 2]  # the median round
+        if args.repeat > 1:
+            print("median rounds:")
+            for case in selected:
+                for clients in levels:
+                    print(line(case.name, clients, case.results[clients]))
     finally:
         process.terminate()
         process.wait(timeout=10)

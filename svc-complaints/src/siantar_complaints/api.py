@@ -27,9 +27,11 @@ async def index(request: Request) -> dict[str, object]:
     }
 
 
+# the lists first: FastAPI tries routes in order, and the lists are the most asked (none of their paths overlaps
+# another router's but GET /complaints, whose POST is the complaint router's)
+router.include_router(browse.router)
 router.include_router(category.router)
 router.include_router(sla.router)
 router.include_router(routing.router)
 router.include_router(complaint.router)
 router.include_router(lifecycle.router)
-router.include_router(browse.router)

@@ -143,19 +143,22 @@ async def _points(
         .order_by(Complaint.created_at.desc(), Complaint.id.desc())
         .limit(MAP_CAP)
     )
+    # unpacked by position: a SQLAlchemy Row read by attribute costs ~0.8 µs a field (browse.service.ListedRow)
     return [
         Feature(
-            id=str(row.id),
-            geometry={"type": "Point", "coordinates": [row.longitude, row.latitude]},
+            id=str(complaint_id),
+            geometry={"type": "Point", "coordinates": [longitude, latitude]},
             properties={
-                "tracking_number": row.tracking_number,
-                "title": row.title,
-                "category_code": row.category_code,
-                "status": row.status,
-                "created_at": row.created_at.isoformat(),
+                "tracking_number": tracking_number,
+                "title": title,
+                "category_code": category_code,
+                "status": status,
+                "created_at": created_at.isoformat(),
             },
         )
-        for row in (await session.execute(statement)).all()
+        for complaint_id, tracking_number, title, category_code, status, latitude, longitude, created_at in (
+            await session.execute(statement)
+        ).all()
     ]
 
 

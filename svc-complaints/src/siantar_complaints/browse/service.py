@@ -7,10 +7,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from pydantic_core import to_json
+import orjson
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,18 +37,41 @@ NEWEST_FIRST = (
     SortKey(Complaint.id.expression, descending=True),
 )
 AT_RISK_WORKING_DAYS = 1  # as sla.clock: a running clock due within a working day is at risk
-# the columns a list item needs (and the visibility rules read), read as plain rows of table columns: no ORM
-# entities, and no ORM compile and load step per page (bench/complaints/README.md)
+
+
+class ListedRow(NamedTuple):
+    """The columns a list item needs (and the visibility rules read), read as plain rows of table columns: no
+    ORM entities, and no ORM compile and load step per page. Rows are copied into this tuple because reading a
+    SQLAlchemy `Row` by attribute costs ~0.8 µs (a Python `__getattr__`), 25 times per item; a named tuple's
+    fields are read in C (bench/complaints/README.md)."""
+
+    id: UUID
+    tracking_number: str
+    title: str
+    category_code: str
+    type: str
+    status: str
+    opd_code: str
+    latitude: float | None
+    longitude: float | None
+    kelurahan_code: str | None
+    kecamatan_code: str | None
+    reporter_id: UUID | None
+    identity_visibility: str
+    report_visibility: str
+    assigned_officer_id: UUID | None
+    sla_stage: str | None
+    sla_due_at: datetime | None
+    sla_paused: bool
+    follower_count: int
+    photo_count: int
+    created_at: datetime
+    last_activity_at: datetime
+    version: int
+
+
 _TABLE = Complaint.__table__.c
-LISTED = tuple(
-    _TABLE[name]
-    for name in (
-        "id", "tracking_number", "title", "category_code", "type", "status", "opd_code", "latitude",
-        "longitude", "kelurahan_code", "kecamatan_code", "reporter_id", "identity_visibility",
-        "report_visibility", "assigned_officer_id", "sla_stage", "sla_due_at", "sla_paused", "follower_count",
-        "photo_count", "created_at", "last_activity_at", "version",
-    )
-)  # fmt: skip
+LISTED = tuple(_TABLE[name] for name in ListedRow._fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +103,15 @@ class _Reference:
     loaded_at: float
     calendar: WorkingCalendar
     categories: dict[str, Category]
+    items: dict[str, dict[str, Any]]  # code -> a list item's `category` (shared by the items; never changed)
 
 
 REFERENCE_TTL = 60.0
-_references: dict[str, _Reference] = {}
+_references: dict[Any, _Reference] = {}
 
 
 async def _reference(session: AsyncSession, codes: set[str]) -> _Reference:
-    key = str(session.get_bind().engine.url)
+    key = session.get_bind().engine.url  # a URL compares (and hashes) by value, like its text
     cached = _references.get(key)
     now = time.monotonic()
     if cached is None or now - cached.loaded_at > REFERENCE_TTL or not codes <= cached.categories.keys():
@@ -96,28 +121,32 @@ async def _reference(session: AsyncSession, codes: set[str]) -> _Reference:
         categories = {
             code: Category(code=code, name_id=name_id, name_en=name_en) for code, name_id, name_en in rows
         }
-        cached = _references[key] = _Reference(now, calendar, categories)
+        items = {
+            code: {"code": code, "name": {"id": category.name_id, "en": category.name_en}}
+            for code, category in categories.items()
+        }
+        cached = _references[key] = _Reference(now, calendar, categories, items)
     return cached
 
 
-def _sla(row: Complaint, *, now: datetime, horizon: datetime) -> dict[str, Any]:
+def _sla(row: ListedRow, *, now: datetime, horizon: datetime) -> dict[str, Any]:
     """The clock from the stored `sla_due_at` / `sla_paused`, with the queue filter's rule (`_sla_risk`): a
     running clock is breached past its due time, at risk when due before `horizon` (a working day from now)."""
-    due = row.sla_due_at if row.sla_stage is not None else None
-    running = due is not None and not row.sla_paused
-    breached = running and due is not None and due < now
-    at_risk = running and due is not None and now <= due <= horizon
+    stage = row.sla_stage
+    due = row.sla_due_at if stage is not None else None
+    paused = row.sla_paused
+    running = due is not None and not paused
     return {
-        "stage": row.sla_stage,
+        "stage": stage,
         "due_at": due,
-        "paused": row.sla_paused,
-        "breached": breached,
-        "at_risk": at_risk,
+        "paused": paused,
+        "breached": running and due is not None and due < now,
+        "at_risk": running and due is not None and now <= due <= horizon,
     }
 
 
 def _photos(
-    row: Complaint, photos: Sequence[ComplaintPhoto], viewer: visibility.Viewer
+    row: ListedRow, photos: Sequence[ComplaintPhoto], viewer: visibility.Viewer
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -133,21 +162,31 @@ def _photos(
     ]
 
 
-def _place(place: wilayah.Kelurahan | wilayah.Kecamatan | None) -> dict[str, str] | None:
-    return {"code": place.code, "name": place.name} if place is not None else None
+@cache
+def _kelurahan(code: str) -> dict[str, str]:
+    """`{code, name}` of a kelurahan, made once per code (list items share it; nothing changes it)."""
+    place = wilayah.kelurahan(code)
+    return {"code": place.code, "name": place.name}
+
+
+@cache
+def _kecamatan(code: str) -> dict[str, str]:
+    place = wilayah.kecamatan(code)
+    return {"code": place.code, "name": place.name}
 
 
 def summarize(
-    row: Complaint,
+    row: ListedRow,
     viewer: visibility.Viewer,
     *,
     category: dict[str, Any],
     sla: dict[str, Any],
     photos: Sequence[ComplaintPhoto] = (),
 ) -> dict[str, Any]:
-    """One list item (the fields of `ComplaintSummary`), cut for `viewer` by the same `visibility` rules as the
-    full complaint, as plain values for `page_json`."""
-    located = row.latitude is not None and row.longitude is not None
+    """One list item (the fields of `ComplaintSummary`) from a `LISTED` row, cut for `viewer` by the same
+    `visibility` rules as the full complaint, as plain values for `page_json`."""
+    latitude, longitude = row.latitude, row.longitude
+    kelurahan, kecamatan = row.kelurahan_code, row.kecamatan_code
     return {
         "id": row.id,
         "tracking_number": row.tracking_number,
@@ -156,11 +195,13 @@ def summarize(
         "type": row.type,
         "status": row.status,
         "opd_code": row.opd_code,
-        "location": {"lat": row.latitude, "long": row.longitude} if located else None,
-        "kelurahan": _place(wilayah.kelurahan(row.kelurahan_code) if row.kelurahan_code else None),
-        "kecamatan": _place(wilayah.kecamatan(row.kecamatan_code) if row.kecamatan_code else None),
-        "reporter_id": visibility.reporter_shown(viewer, row),
-        "assigned_officer_id": row.assigned_officer_id if visibility.shows_internal(viewer, row) else None,
+        "location": {"lat": latitude, "long": longitude}
+        if latitude is not None and longitude is not None
+        else None,
+        "kelurahan": _kelurahan(kelurahan) if kelurahan else None,
+        "kecamatan": _kecamatan(kecamatan) if kecamatan else None,
+        "reporter_id": viewer.reporter_shown(row),
+        "assigned_officer_id": row.assigned_officer_id if viewer.is_staff_of(row) else None,
         "sla": sla,
         "follower_count": row.follower_count,
         "photo_count": row.photo_count,
@@ -187,7 +228,7 @@ async def _page_photos(session: AsyncSession, rows: Sequence[Any]) -> dict[UUID,
 
 
 async def present_page(
-    session: AsyncSession, rows: Sequence[Any], principal: Principal | None, *, now: datetime
+    session: AsyncSession, rows: Sequence[ListedRow], principal: Principal | None, *, now: datetime
 ) -> list[dict[str, Any]]:
     """A page of list items for `principal` from `LISTED` rows (they read like a `Complaint` for those columns,
     which are all the visibility rules use): the caller's roles worked out once, no per-item calendar work (one
@@ -199,11 +240,8 @@ async def present_page(
     reference = await _reference(session, {row.category_code for row in rows})
     horizon = reference.calendar.add_working_days(now, AT_RISK_WORKING_DAYS)
     photos = await _page_photos(session, rows)
-    categories = {
-        code: {"code": code, "name": {"id": category.name_id, "en": category.name_en}}
-        for code, category in reference.categories.items()
-    }
-    items = [
+    categories = reference.items
+    return [
         summarize(
             row,
             viewer,
@@ -213,15 +251,21 @@ async def present_page(
         )
         for row in rows
     ]
-    return items
 
 
 def page_json(items: list[dict[str, Any]], cursor: str | None) -> bytes:
-    """The `ComplaintPage` document, serialised by pydantic-core as `model_dump_json` would (ids, times and
-    numbers alike) but without validating items the service built itself from typed columns: that second pass
-    over every item was the largest single cost of a page (bench/complaints/README.md). The tests validate
-    every page they read against `ComplaintPage` and the OpenAPI document."""
-    return to_json({"items": items, "next_cursor": cursor})
+    """The `ComplaintPage` document with the bytes `model_dump_json` gives it (times in UTC with `Z`, ids as
+    text), made by orjson from the items the service built itself from typed columns: no second validation
+    pass over every item, and a quarter of pydantic-core's `to_json` time (bench/complaints/README.md). The
+    tests compare the bytes with `ComplaintPage.model_dump_json` and validate every page they read."""
+    return orjson.dumps({"items": items, "next_cursor": cursor}, default=_uuid_text, option=orjson.OPT_UTC_Z)
+
+
+def _uuid_text(value: object) -> str:
+    # asyncpg answers UUIDs as its own subclass of uuid.UUID, which orjson takes for an unknown type
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not part of a list page")
 
 
 def _listed() -> Select[Any]:
@@ -237,7 +281,8 @@ async def _page(
     keys: tuple[SortKey, ...] = NEWEST_FIRST,
 ) -> bytes:
     rows, cursor = await paginate_rows(session, statement, params, keys)
-    return page_json(await present_page(session, rows, principal, now=utcnow()), cursor)
+    listed = [ListedRow._make(row) for row in rows]
+    return page_json(await present_page(session, listed, principal, now=utcnow()), cursor)
 
 
 async def list_public(

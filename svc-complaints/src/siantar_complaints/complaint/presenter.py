@@ -29,7 +29,7 @@ def photo_url(complaint_id: object, photo_id: object, *, thumbnail: bool = False
 
 
 def visible_photos(
-    caller: visibility.Caller, complaint: Complaint, photos: Sequence[ComplaintPhoto]
+    caller: visibility.Caller, complaint: visibility.Seen, photos: Sequence[ComplaintPhoto]
 ) -> list[ComplaintPhoto]:
     """Photos hidden by a moderator are shown to staff of the complaint only."""
     if not photos:

@@ -11,6 +11,7 @@ A complaint a caller may not see is a 404 for that caller (never a 403: its exis
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, or_, true
@@ -23,11 +24,30 @@ DESK_ROLES = frozenset({Role.verifier, Role.admin})
 OPD_ROLES = frozenset({Role.officer, Role.supervisor})
 
 
+class Seen(Protocol):
+    """What the rules read of a complaint: a `Complaint`, or a list page's row of its columns."""
+
+    @property
+    def reporter_id(self) -> UUID | None: ...
+    @property
+    def opd_code(self) -> str: ...
+    @property
+    def identity_visibility(self) -> str: ...
+    @property
+    def report_visibility(self) -> str: ...
+
+
+_PUBLIC_REPORT = ReportVisibility.public.value
+_PUBLIC_IDENTITY = IdentityVisibility.public.value
+_AGENCY_IDENTITY = IdentityVisibility.agency.value
+
+
 @dataclass(frozen=True, slots=True)
 class Viewer:
     """A caller as these rules see them, worked out once: a list page asks the rules about every row, and the
-    role checks of a `Principal` are the costly part (bench/complaints/README.md). Every function below takes a
-    `Principal`, a `Viewer` or None (anonymous)."""
+    role checks of a `Principal` are the costly part (bench/complaints/README.md). The rules about one complaint
+    are the methods below; the module functions take a `Principal`, a `Viewer` or None (anonymous) and apply
+    them. `complaint` is anything with the complaint's columns as attributes (an ORM row or a list row)."""
 
     desk: bool  # the verifier desk or an admin: everything
     opd: str | None  # an officer's or supervisor's OPD (with an agency claim)
@@ -45,6 +65,35 @@ class Viewer:
             person=None if caller.is_service else caller.subject,
         )
 
+    def is_reporter(self, complaint: Seen) -> bool:
+        return self.person is not None and complaint.reporter_id == self.person
+
+    def can_see(self, complaint: Seen) -> bool:
+        """The same rule as `visible_to`, for a complaint already loaded."""
+        if self.desk or complaint.report_visibility == _PUBLIC_REPORT:
+            return True
+        if self.person is not None and complaint.reporter_id == self.person:
+            return True
+        return self.opd is not None and complaint.opd_code == self.opd
+
+    def is_staff_of(self, complaint: Seen) -> bool:
+        """Staff working this complaint: the desk, or an officer/supervisor of the OPD it is routed to."""
+        return self.desk or (self.opd is not None and complaint.opd_code == self.opd)
+
+    def shows_identity(self, complaint: Seen) -> bool:
+        """Whether the answer may name the reporter (their account id; identity resolves names for staff)."""
+        if self.desk or (self.person is not None and complaint.reporter_id == self.person):
+            return True
+        shown = complaint.identity_visibility
+        if shown == _PUBLIC_IDENTITY:
+            return True
+        if shown == _AGENCY_IDENTITY:
+            return self.opd is not None and complaint.opd_code == self.opd
+        return False
+
+    def reporter_shown(self, complaint: Seen) -> UUID | None:
+        return complaint.reporter_id if self.shows_identity(complaint) else None
+
 
 ANONYMOUS = Viewer(desk=False, opd=None, person=None)
 Caller = Principal | Viewer | None
@@ -59,17 +108,16 @@ def opd_of(caller: Caller) -> str | None:
     return Viewer.of(caller).opd
 
 
-def is_reporter(caller: Caller, complaint: Complaint) -> bool:
-    person = Viewer.of(caller).person
-    return person is not None and complaint.reporter_id == person
+def is_reporter(caller: Caller, complaint: Seen) -> bool:
+    return Viewer.of(caller).is_reporter(complaint)
 
 
 def visible_to(caller: Caller) -> ColumnElement[bool]:
-    """The WHERE clause of complaints `caller` (None: anonymous) may see."""
+    """The WHERE clause of complaints `caller` (None: anonymous) may see (`Viewer.can_see`, in SQL)."""
     viewer = Viewer.of(caller)
     if viewer.desk:
         return true()
-    public = Complaint.report_visibility == ReportVisibility.public.value
+    public = Complaint.report_visibility == _PUBLIC_REPORT
     clauses: list[ColumnElement[bool]] = [public]
     if viewer.person is not None:
         clauses.append(Complaint.reporter_id == viewer.person)
@@ -80,51 +128,37 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
 
 def only_public() -> ColumnElement[bool]:
     """Public complaints, whoever asks (published lists, counts, stats, suggested duplicates, Open311)."""
-    return Complaint.report_visibility == ReportVisibility.public.value
+    return Complaint.report_visibility == _PUBLIC_REPORT
 
 
-def can_see(caller: Caller, complaint: Complaint) -> bool:
+def can_see(caller: Caller, complaint: Seen) -> bool:
     """The same rule as `visible_to`, for a complaint already loaded."""
-    viewer = Viewer.of(caller)
-    if viewer.desk or complaint.report_visibility == ReportVisibility.public.value:
-        return True
-    if is_reporter(viewer, complaint):
-        return True
-    return viewer.opd is not None and complaint.opd_code == viewer.opd
+    return Viewer.of(caller).can_see(complaint)
 
 
-def is_staff_of(caller: Caller, complaint: Complaint) -> bool:
+def is_staff_of(caller: Caller, complaint: Seen) -> bool:
     """Staff working this complaint: the desk, or an officer/supervisor of the OPD it is routed to."""
-    viewer = Viewer.of(caller)
-    return viewer.desk or (viewer.opd is not None and complaint.opd_code == viewer.opd)
+    return Viewer.of(caller).is_staff_of(complaint)
 
 
-def shows_identity(caller: Caller, complaint: Complaint) -> bool:
+def shows_identity(caller: Caller, complaint: Seen) -> bool:
     """Whether the answer may name the reporter (their account id; identity resolves names for staff)."""
-    viewer = Viewer.of(caller)
-    if viewer.desk or is_reporter(viewer, complaint):
-        return True
-    match complaint.identity_visibility:
-        case IdentityVisibility.public.value:
-            return True
-        case IdentityVisibility.agency.value:
-            return is_staff_of(viewer, complaint)
-        case _:
-            return False
+    return Viewer.of(caller).shows_identity(complaint)
 
 
-def shows_internal(caller: Caller, complaint: Complaint) -> bool:
+def shows_internal(caller: Caller, complaint: Seen) -> bool:
     """Whether internal notes and staff-only details (assignee, routing rule id) are shown."""
-    return is_staff_of(caller, complaint)
+    return Viewer.of(caller).is_staff_of(complaint)
 
 
-def reporter_shown(caller: Caller, complaint: Complaint) -> UUID | None:
-    return complaint.reporter_id if shows_identity(caller, complaint) else None
+def reporter_shown(caller: Caller, complaint: Seen) -> UUID | None:
+    return Viewer.of(caller).reporter_shown(complaint)
 
 
 __all__ = [
     "ANONYMOUS",
     "Caller",
+    "Seen",
     "Viewer",
     "can_see",
     "is_reporter",
