@@ -258,7 +258,9 @@ class TestEngine:
         try:
             async with long_named.connect() as connection:
                 assert await connection.scalar(text("SHOW application_name")) == ("siantar-" + "x" * 100)[:63]
-            assert long_named.pool.size() == 2  # type: ignore[attr-defined]
+            # 2 x pool_size kept, no overflow connections (closed and reopened under bursts)
+            assert long_named.pool.size() == 4  # type: ignore[attr-defined]
+            assert long_named.pool._max_overflow == 0  # type: ignore[attr-defined]
         finally:
             await long_named.dispose()
 

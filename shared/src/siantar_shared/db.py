@@ -75,10 +75,13 @@ def make_engine(url: str, *, app_name: str, pool_size: int = 5) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         configure_sqlite(engine)
         return engine
+    # 2 x pool_size connections, all kept: overflow connections (the old max_overflow = pool_size) were closed
+    # as soon as they came back to a full pool and reopened by the next burst; under 32 clients the bench
+    # opened a connection every ~25 requests (bench/complaints/README.md)
     engine = create_async_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=2 * pool_size,
+        max_overflow=0,
         connect_args={"server_settings": {"application_name": app_name[:63]}},
     )
     ping_when_idle(engine)
