@@ -200,7 +200,9 @@ async def paginate_rows(
 ) -> tuple[list[Row[Any]], str | None]:
     """As `paginate`, for a statement of table columns: plain rows (attributes by column name), no ORM entities
     loaded or tracked, which is the cheaper read for a list page."""
-    rows = list((await session.execute(_page_statement(statement, params, keys))).all())
+    # on the session's connection, not through Session.execute: a statement of columns needs no ORM loading
+    connection = await session.connection()
+    rows = list((await connection.execute(_page_statement(statement, params, keys))).all())
     return _cut(rows, params, keys)
 
 

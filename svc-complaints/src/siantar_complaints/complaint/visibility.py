@@ -38,6 +38,8 @@ class Seen(Protocol):
 
 
 _PUBLIC_REPORT = ReportVisibility.public.value
+# the clauses use the table's columns (the same SQL as the ORM attributes, built in about half the time)
+_COLUMNS = Complaint.__table__.c
 _PUBLIC_IDENTITY = IdentityVisibility.public.value
 _AGENCY_IDENTITY = IdentityVisibility.agency.value
 
@@ -117,18 +119,18 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
     viewer = Viewer.of(caller)
     if viewer.desk:
         return true()
-    public = Complaint.report_visibility == _PUBLIC_REPORT
+    public = _COLUMNS.report_visibility == _PUBLIC_REPORT
     clauses: list[ColumnElement[bool]] = [public]
     if viewer.person is not None:
-        clauses.append(Complaint.reporter_id == viewer.person)
+        clauses.append(_COLUMNS.reporter_id == viewer.person)
     if viewer.opd is not None:
-        clauses.append(Complaint.opd_code == viewer.opd)
+        clauses.append(_COLUMNS.opd_code == viewer.opd)
     return or_(*clauses)
 
 
 def only_public() -> ColumnElement[bool]:
     """Public complaints, whoever asks (published lists, counts, stats, suggested duplicates, Open311)."""
-    return Complaint.report_visibility == _PUBLIC_REPORT
+    return _COLUMNS.report_visibility == _PUBLIC_REPORT
 
 
 def can_see(caller: Caller, complaint: Seen) -> bool:
