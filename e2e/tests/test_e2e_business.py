@@ -267,6 +267,29 @@ class TestComplaintFlow:
         assert ok(retried, 201)["id"] == created["id"]  # the retry files nothing new
         flow["complaint"], flow["request_id"] = created, request_id
 
+    async def test_02b_complaints_sent_at_the_same_moment_are_all_filed(
+        self, gateway: httpx.AsyncClient, flow: Scenario
+    ) -> None:
+        """Each submission reads (catalogue, routing, duplicates) and then writes: on the embedded SQLite a
+        second one committing in between used to fail the first with 'database is locked' (a 500)."""
+        body = {
+            "title": "Lampu jalan mati di Jl. Merdeka",
+            "description": "Lampu jalan di depan Jl. Merdeka No. 3 mati sejak kemarin malam.",
+            "category": "lampu-jalan",
+            "answers": {"masalah": "mati"},
+            "location": BALAI_KOTA,
+            "kelurahan": SUKARAJA,
+            "channel": "app",
+        }
+
+        async def submit() -> httpx.Response:
+            headers = bearer(flow["citizen"], **{"Idempotency-Key": str(uuid.uuid4())})
+            return await gateway.post(COMPLAINTS, json=body, headers=headers)
+
+        answers = await asyncio.gather(*(submit() for _ in range(6)))
+        numbers = {ok(answer, 201)["tracking_number"] for answer in answers}
+        assert len(numbers) == 6
+
     async def test_03_the_request_id_is_in_the_gateway_and_service_logs(
         self, platform: Platform, flow: Scenario
     ) -> None:

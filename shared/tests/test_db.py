@@ -3,15 +3,18 @@
 Runs on PostgreSQL when TEST_DATABASE_URL is set, else on a temporary SQLite file.
 """
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Annotated
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import ForeignKey, MetaData, String, delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -22,6 +25,7 @@ from siantar_shared.db import (
     SQLITE_BUSY_TIMEOUT_MS,
     RecordMixin,
     SessionDep,
+    TurnTakingSession,
     UTCDateTime,
     make_engine,
     make_read_sessionmaker,
@@ -486,3 +490,85 @@ class TestUndoOnRollback:
         with pytest.raises(IntegrityError):
             await duplicate()
         assert undone == ["file"]
+
+
+class TestSqliteRequestSessionsTakeTurns:
+    """Two requests that read and then write, at the same moment, on a SQLite file with their own connections:
+    in WAL mode the one whose snapshot went stale failed with 'database is locked' (a 500); with the process's
+    `TurnTakingSession` (make_sessionmaker) they take turns. The first waits, after its read, until the second has arrived."""
+
+    def build(self, arrived: asyncio.Event) -> FastAPI:
+        app = FastAPI()
+        install_error_handlers(app)
+
+        async def arrival(name: str) -> str:
+            if name == "second":
+                arrived.set()  # before its session: with the lock it then waits for the first to finish
+            return name
+
+        @app.post("/wards/{name}", status_code=201)
+        async def add(name: Annotated[str, Depends(arrival)], session: SessionDep) -> dict[str, int]:
+            count = await session.scalar(select(func.count()).select_from(Ward)) or 0  # the read
+            if name == "first":
+                with contextlib.suppress(TimeoutError):  # without the lock: the second goes on meanwhile
+                    await asyncio.wait_for(arrived.wait(), 1.0)
+                await asyncio.sleep(0.05)
+            session.add(Ward(name=name))  # then the write
+            await session.flush()
+            return {"seen": count}
+
+        return app
+
+    async def race(self, tmp_path: Path, *, lock: bool) -> list[int]:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/race.db", app_name="race")
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(Base.metadata.create_all)
+            plain = async_sessionmaker(engine, expire_on_commit=False)
+            state = {"sessionmaker": make_sessionmaker(engine) if lock else plain}
+            app = StateInjector(self.build(asyncio.Event()), state)
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://t"
+            ) as client:
+                first = asyncio.create_task(client.post("/wards/first"))
+                await asyncio.sleep(0.01)
+                second = await client.post("/wards/second")
+                return [(await first).status_code, second.status_code]
+        finally:
+            await engine.dispose()
+
+    async def test_without_the_lock_one_of_them_fails(self, tmp_path: Path) -> None:
+        assert sorted(await self.race(tmp_path, lock=False)) == [201, 500]
+
+    async def test_with_the_lock_both_are_written(self, tmp_path: Path) -> None:
+        assert await self.race(tmp_path, lock=True) == [201, 201]
+
+    async def test_only_sqlite_sessions_take_turns(self, tmp_path: Path) -> None:
+        postgresql = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none", app_name="x")
+        sqlite = make_engine(f"sqlite+aiosqlite:///{tmp_path}/turns.db", app_name="x")
+        try:
+            assert make_sessionmaker(postgresql).class_ is AsyncSession
+            assert make_sessionmaker(sqlite).class_ is TurnTakingSession
+            assert make_read_sessionmaker(sqlite).class_ is AsyncSession  # reads never wait (WAL)
+        finally:
+            await postgresql.dispose()
+            await sqlite.dispose()
+
+    async def test_a_nested_session_of_the_same_task_does_not_wait_for_itself(self, tmp_path: Path) -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/nested.db", app_name="x")
+        sessions = make_sessionmaker(engine)
+        try:
+            async with sessions() as outer, sessions() as inner:
+                assert await outer.scalar(text("SELECT 1")) == await inner.scalar(text("SELECT 1")) == 1
+
+            async def other_task() -> None:
+                async with sessions():
+                    pass
+
+            async with sessions():  # another task waits for the turn, and has it afterwards
+                waiting = asyncio.create_task(other_task())
+                await asyncio.sleep(0.02)
+                assert not waiting.done()
+            await asyncio.wait_for(waiting, 1.0)
+        finally:
+            await engine.dispose()

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from siantar_shared.db import make_sessionmaker, utcnow
+from siantar_shared.db import make_read_sessionmaker, make_sessionmaker, utcnow
 from siantar_shared.idempotency import (
     IdempotencyState,
     fingerprint,
@@ -368,22 +368,31 @@ async def committed_client(
             await session.execute(delete(model))
 
 
-async def test_concurrent_duplicate_gets_409_then_the_replay(
+async def test_concurrent_duplicate_gets_409_or_waits_then_the_replay(
     committed_client: httpx.AsyncClient, app: FastAPI, engine: AsyncEngine, platform: PlatformModels
 ) -> None:
     headers = key()
     first = asyncio.create_task(committed_client.post("/testsvc/v1/slow", headers=headers))
-    async with make_sessionmaker(engine)() as session:
+    async with make_read_sessionmaker(engine)() as session:  # a reader: never waits for a SQLite turn
         for _ in range(100):
             if await session.scalar(select(func.count()).select_from(platform.idempotency)):
                 break
             await asyncio.sleep(0.01)
-    duplicate = await committed_client.post("/testsvc/v1/slow", headers=headers)
+    second = asyncio.create_task(committed_client.post("/testsvc/v1/slow", headers=headers))
+    # PostgreSQL answers the duplicate at once; on SQLite its claim waits for the first request's session to end
+    # (sessions take turns there: db.TurnTakingSession), and it then finds the first one's answer
+    answered_at_once, _ = await asyncio.wait({second}, timeout=0.5)
     app.state.gate.set()
-    done = await first
+    duplicate, done = await second, await first
     replay = await committed_client.post("/testsvc/v1/slow", headers=headers)
 
-    assert_problem(duplicate, 409, "idempotency-request-in-flight")
+    if engine.dialect.name == "postgresql":
+        assert answered_at_once
+        assert_problem(duplicate, 409, "idempotency-request-in-flight")
+    else:
+        assert not answered_at_once
+        assert duplicate.json() == done.json()
+        assert duplicate.headers["idempotent-replayed"] == "true"
     assert done.status_code == replay.status_code == 201
     assert replay.json() == done.json()
     assert replay.headers["idempotent-replayed"] == "true"

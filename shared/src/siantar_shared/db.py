@@ -5,13 +5,15 @@ UUID keys (`sqlalchemy.Uuid`) and `UTCDateTime` behave the same on PostgreSQL (a
 BEGIN itself so that SAVEPOINTs work (the pysqlite/aiosqlite recipe).
 """
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from types import TracebackType
+from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
 from fastapi import Depends, Request
@@ -152,7 +154,57 @@ def configure_sqlite(engine: AsyncEngine) -> None:
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions of the engine; on SQLite they take turns (`TurnTakingSession`)."""
+    if engine.dialect.name == "sqlite":
+        return async_sessionmaker(engine, class_=TurnTakingSession, turns=Turns(), expire_on_commit=False)
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Turns:
+    """One session at a time in the process; the task that has the turn may open more (nested) sessions."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    async def take(self) -> None:
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            self._depth += 1
+            return
+        await self._lock.acquire()
+        self._owner, self._depth = task, 1
+
+    def give_back(self) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
+
+
+class TurnTakingSession(AsyncSession):
+    """A SQLite session opened with `async with` waits for its turn: in WAL mode a transaction that read and
+    then writes after another one committed fails at once with 'database is locked' (its snapshot is stale; the
+    busy timeout does not wait for that), so two submissions at the same moment, or a submission and another
+    request's idempotency claim, cost one of them a 500. SQLite has one writer at a time anyway; reads
+    (`make_read_sessionmaker`) never wait here, and PostgreSQL sessions are plain ones."""
+
+    def __init__(self, *args: Any, turns: Turns, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turns = turns
+
+    async def __aenter__(self) -> Self:
+        await self._turns.take()
+        return self
+
+    async def __aexit__(
+        self, type_: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        try:
+            await super().__aexit__(type_, value, traceback)
+        finally:
+            self._turns.give_back()
 
 
 @asynccontextmanager
@@ -205,7 +257,7 @@ def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     is then one round trip instead of BEGIN, SELECT, COMMIT (measured in bench/complaints/README.md), each
     statement on its own snapshot. SQLite keeps ordinary sessions (its BEGIN is ours, see `configure_sqlite`)."""
     if engine.dialect.name != "postgresql":
-        return make_sessionmaker(engine)
+        return async_sessionmaker(engine, expire_on_commit=False)  # reads never take turns (WAL)
     return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
 
