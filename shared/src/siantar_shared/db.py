@@ -148,8 +148,9 @@ def configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        # DEFERRED: the write lock is taken at the first write. (BEGIN IMMEDIATE for every session was tried: a
-        # request then held the lock across its awaits on other services, and every request queued behind it.)
+        # DEFERRED: the write lock is taken at the first write; the process's writing sessions take turns
+        # (TurnTakingSession). (BEGIN IMMEDIATE for every session was tried: a request then held the lock across
+        # its awaits on other services, and every request, readers too, queued behind it.)
         connection.exec_driver_sql("BEGIN")
 
 
