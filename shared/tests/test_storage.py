@@ -5,6 +5,7 @@ import hashlib
 import os
 import socket
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import uuid4
@@ -106,6 +107,31 @@ class TestKeys:
             storage.check_key(key)
 
 
+async def listed_keys(store: "storage.Storage", prefix: str, page_size: int = 2) -> list[list[str]]:
+    return [[item.key for item in page] async for page in store.listing(prefix, page_size=page_size)]
+
+
+async def check_listing(store: "storage.Storage") -> None:
+    """Objects under a prefix, in pages and key order, with their write time; other prefixes left out."""
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    for key in ("complaints/a/1.jpg", "complaints/a/1.thumb.webp", "complaints/b/2.png", "permits/x/doc.pdf"):
+        await store.put(key, PHOTO, "image/jpeg")
+    assert await listed_keys(store, "complaints/") == [
+        ["complaints/a/1.jpg", "complaints/a/1.thumb.webp"],
+        ["complaints/b/2.png"],
+    ]
+    assert await listed_keys(store, "complaints/a/", page_size=1000) == [
+        ["complaints/a/1.jpg", "complaints/a/1.thumb.webp"]
+    ]
+    assert [key for page in await listed_keys(store, "") for key in page][-1] == "permits/x/doc.pdf"
+    assert await listed_keys(store, "nothing-here/") in ([], [[]])
+    async for page in store.listing("complaints/"):
+        assert all(before < item.modified_at <= datetime.now(UTC) + timedelta(minutes=5) for item in page)
+    for prefix in ("complaints", "/complaints/", "../"):
+        with pytest.raises(InvalidKey):
+            await listed_keys(store, prefix)
+
+
 class TestLocalStorage:
     @pytest.fixture
     def root(self, tmp_path: Path) -> Path:
@@ -118,6 +144,13 @@ class TestLocalStorage:
     async def test_round_trip(self, store: LocalStorage, root: Path) -> None:
         await store.put(KEY, PHOTO, "image/jpeg")
         assert (root / KEY).read_bytes() == PHOTO
+
+    async def test_listing(self, store: LocalStorage, root: Path) -> None:
+        await check_listing(store)
+        (root / "complaints" / "a" / ".1.jpg.x1y2.tmp").write_bytes(b"half")  # a crashed write's temporary
+        assert await listed_keys(store, "complaints/a/") == [
+            ["complaints/a/1.jpg", "complaints/a/1.thumb.webp"]
+        ]
         await round_trip(store)
 
     async def test_missing_key(self, store: LocalStorage) -> None:
@@ -222,6 +255,9 @@ def s3(moto_client: "S3Client", bucket: str) -> S3Storage:
 class TestS3Storage:
     async def test_round_trip(self, s3: S3Storage) -> None:
         await round_trip(s3)
+
+    async def test_listing(self, s3: S3Storage) -> None:
+        await check_listing(s3)
 
     async def test_object_carries_its_type_and_checksum(self, s3: S3Storage) -> None:
         sent: dict[str, Any] = {}

@@ -1,6 +1,9 @@
 """Photos of complaints through HTTP: checked by content, stripped, limited, and visible as the complaint is."""
 
 import io
+import os
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from test_photo_images import encode, jpeg_with_gps, photo
 
 from siantar_complaints.complaint import endpoints as photo_endpoints
+from siantar_complaints.complaint import photos
 from siantar_complaints.complaint.models import ComplaintPhoto
+from siantar_complaints.models import platform
+from siantar_complaints.photo.jobs import SWEEP_PHOTO_FILES, register_photo_jobs
+from siantar_shared.db import utcnow
+from siantar_shared.jobs import JobRunner
 from siantar_shared.storage import LocalStorage
 from siantar_shared.testing.tokens import TestKeys
 
@@ -166,3 +174,40 @@ async def test_the_files_of_a_photo_whose_request_fails_are_removed(
     assert (
         len([path for path in storage.root.rglob("*") if path.is_file()]) == 2
     )  # the photo and its thumbnail
+
+
+async def test_sweep_deletes_only_old_files_that_no_photo_names(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    complaint_id: UUID,
+    reporter: dict[str, str],
+    storage: LocalStorage,
+) -> None:
+    """A crash between a photo's put and its commit leaves its files (the rollback that deletes them never
+    ran): the `sweep-photo-files` job deletes such files once older than an hour, and nothing else."""
+    assert (await upload(client, complaint_id, reporter, encode(photo((40, 30)), "PNG"))).status_code == 201
+    kept = {path.relative_to(storage.root).as_posix() for path in storage.root.rglob("*") if path.is_file()}
+    assert len(kept) == 2  # the photo and its thumbnail
+    crashed = f"complaints/{complaint_id}/{uuid4()}.jpg"
+    just_written = f"complaints/{complaint_id}/{uuid4()}.jpg"
+    other_prefix = "permits/somewhere/document.pdf"
+    for key in (crashed, just_written, other_prefix):
+        await storage.put(key, b"bytes", "image/jpeg")
+    now = utcnow()
+    hours_ago = (now - timedelta(hours=2)).timestamp()
+    for key in (*kept, crashed, other_prefix):
+        os.utime(storage.path_of(key), (hours_ago, hours_ago))
+
+    assert await photos.sweep_orphans(session, storage, now=now) == 1
+
+    assert not await storage.exists(crashed)
+    for key in (*kept, just_written, other_prefix):
+        assert await storage.exists(key), key
+    assert await photos.sweep_orphans(session, storage, now=now + timedelta(hours=2)) == 1  # now old enough
+    assert not await storage.exists(just_written)
+
+
+def test_the_sweep_is_a_registered_job() -> None:
+    runner = JobRunner(sessionmaker=None, models=platform)  # type: ignore[arg-type]
+    register_photo_jobs(runner, LocalStorage(Path("unused")))
+    assert SWEEP_PHOTO_FILES in runner.jobs

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -30,10 +31,11 @@ from siantar_shared.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import GetObjectOutputTypeDef
+    from mypy_boto3_s3.type_defs import GetObjectOutputTypeDef, ListObjectsV2OutputTypeDef
 
 T = TypeVar("T")
 CHUNK_SIZE = 64 * 1024
+LIST_PAGE = 1000  # objects per page of a listing (S3's own maximum)
 MAX_KEY_LENGTH = 512
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*")
 _MISSING = frozenset({"NoSuchKey", "NotFound", "404"})
@@ -65,14 +67,31 @@ class Readable(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An object found by `Storage.listing`: its key and when it was last written (UTC)."""
+
+    key: str
+    modified_at: datetime
+
+
 class Storage(Protocol):
-    """Where services keep files. `open_stream` is awaited first (a missing key raises then), then iterated."""
+    """Where services keep files. `open_stream` is awaited first (a missing key raises then), then iterated.
+    `listing(prefix)` yields the objects under a key prefix (`"complaints/"`) in pages, for sweepers."""
 
     async def put(self, key: str, data: bytes, content_type: str) -> StoredObject: ...
     async def get(self, key: str) -> bytes: ...
     async def open_stream(self, key: str, *, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]: ...
     async def delete(self, key: str) -> None: ...
     async def exists(self, key: str) -> bool: ...
+    def listing(self, prefix: str, *, page_size: int = LIST_PAGE) -> AsyncIterator[list[Listed]]: ...
+
+
+def check_prefix(prefix: str) -> str:
+    """A listing prefix is a key's first segments and a `/` ("complaints/"), or "" for everything."""
+    if prefix and not (prefix.endswith("/") and check_key(prefix[:-1])):
+        raise InvalidKey(prefix)
+    return prefix
 
 
 def check_key(key: str) -> str:
@@ -138,6 +157,24 @@ class LocalStorage:
 
     async def exists(self, key: str) -> bool:
         return await _in_thread(self.path_of(key).is_file)
+
+    async def listing(self, prefix: str, *, page_size: int = LIST_PAGE) -> AsyncIterator[list[Listed]]:
+        """The files under `prefix`, in key order; the hidden temporary files of writes are not objects."""
+        folder = self.root / check_prefix(prefix) if prefix else self.root
+
+        def walk() -> list[Listed]:
+            if not folder.is_dir():
+                return []
+            found = []
+            for path in folder.rglob("*"):
+                key = path.relative_to(self.root).as_posix()
+                if path.is_file() and _KEY.fullmatch(key):
+                    found.append(Listed(key, datetime.fromtimestamp(path.stat().st_mtime, UTC)))
+            return sorted(found, key=lambda item: item.key)
+
+        found = await _in_thread(walk)
+        for start in range(0, len(found), page_size):
+            yield found[start : start + page_size]
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -217,6 +254,26 @@ class S3Storage:
         except ObjectNotFound:
             return False
         return True
+
+    async def listing(self, prefix: str, *, page_size: int = LIST_PAGE) -> AsyncIterator[list[Listed]]:
+        """The objects under `prefix`, a page per ListObjectsV2 call, in key order."""
+        check_prefix(prefix)
+        token = ""
+        while True:
+
+            def page_of(after: str = token) -> "ListObjectsV2OutputTypeDef":
+                if after:
+                    return self.client.list_objects_v2(
+                        Bucket=self.bucket, Prefix=prefix, MaxKeys=page_size, ContinuationToken=after
+                    )
+                return self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=page_size)
+
+            with _s3_errors(prefix):
+                page = await _in_thread(page_of)
+            yield [Listed(item["Key"], item["LastModified"]) for item in page.get("Contents", [])]
+            if not page.get("IsTruncated"):
+                return
+            token = page["NextContinuationToken"]
 
     async def _get_object(self, key: str) -> "GetObjectOutputTypeDef":
         check_key(key)

@@ -3,7 +3,8 @@
 - `purge-idempotency-keys` (platform);
 - `deliver-notifications` and `sla-watch` (lifecycle: messages to identity; SLA reminders, escalations and
   closing after silence);
-- `follow-identity-erasures` (erasure: identity's feed of erased accounts, their complaints pseudonymised).
+- `follow-identity-erasures` (erasure: identity's feed of erased accounts, their complaints pseudonymised);
+- `sweep-photo-files` (photos: files a crash left in storage without their photo row).
 
 `python -m siantar_complaints jobs` lists them, `job NAME` runs one (cron or a Kubernetes CronJob in
 production), `jobs --every 60` runs them all every minute (`make run`).
@@ -17,7 +18,9 @@ from siantar_complaints.erasure.jobs import register_erasure_jobs
 from siantar_complaints.identity.services import open_identity_services
 from siantar_complaints.lifecycle.jobs import register_lifecycle_jobs
 from siantar_complaints.models import platform
+from siantar_complaints.photo.jobs import register_photo_jobs
 from siantar_shared.jobs import JobRunner, open_job_runner
+from siantar_shared.storage import build_storage
 
 
 @asynccontextmanager
@@ -25,4 +28,5 @@ async def open_complaints_runner(settings: Settings) -> AsyncIterator[JobRunner]
     async with open_job_runner(settings, platform) as runner, open_identity_services(settings) as identity:
         register_lifecycle_jobs(runner, identity)
         register_erasure_jobs(runner, identity)
+        register_photo_jobs(runner, build_storage(settings))
         yield runner

@@ -1,14 +1,17 @@
 """Photos of complaints: checked by content (JPEG, PNG, WebP), at most PHOTO_MAX_BYTES, EXIF and its GPS stripped,
 a thumbnail made, off the event loop; stored through the storage interface (local files or S3). One photo per
-request, so that an upload over a bad mobile network is retried alone."""
+request, so that an upload over a bad mobile network is retried alone. A photo's files are put before its row
+is committed (a rollback deletes them); `sweep_orphans` (the `sweep-photo-files` job) deletes the files a crash
+in between left behind."""
 
 import hashlib
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.complaint.exceptions import TooManyPhotos
@@ -19,7 +22,11 @@ from siantar_shared.i18n import Text
 from siantar_shared.storage import Storage
 from siantar_shared.threads import run_cpu_bound
 
+logger = logging.getLogger(__name__)
 THUMBNAIL_TYPE = images.THUMBNAIL_FORMAT.media_type
+KEY_PREFIX = "complaints/"  # every photo file: complaints/<complaint id>/<photo id>.<ext> (+ .thumb.webp)
+# a file older than this that no photo row names is an orphan: far longer than any request that writes one
+ORPHAN_AFTER = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +77,8 @@ async def attach(
         )
     photo_id = uuid4()
     extension = photo.info.format.value
-    key = f"complaints/{complaint.id}/{photo_id}.{extension}"
-    thumbnail_key = f"complaints/{complaint.id}/{photo_id}.thumb.webp"
+    key = f"{KEY_PREFIX}{complaint.id}/{photo_id}.{extension}"
+    thumbnail_key = f"{KEY_PREFIX}{complaint.id}/{photo_id}.thumb.webp"
     on_rollback(session, partial(_discard, storage, (key, thumbnail_key)))  # no file without its row
     await storage.put(key, photo.data, photo.info.media_type)
     await storage.put(thumbnail_key, photo.thumbnail, THUMBNAIL_TYPE)
@@ -99,6 +106,30 @@ async def _discard(storage: Storage, keys: tuple[str, ...]) -> None:
     """The files of a photo whose row was rolled back (a missing key is no error)."""
     for key in keys:
         await storage.delete(key)
+
+
+async def sweep_orphans(
+    session: AsyncSession, storage: Storage, *, now: datetime, older_than: timedelta = ORPHAN_AFTER
+) -> int:
+    """Delete the photo files that no photo row names and that are older than `older_than` (a crash between a
+    photo's put and its commit leaves them: the request's rollback, which deletes them, never ran). Returns how
+    many were deleted. Hidden and moderated photos keep their rows, and so their files."""
+    deleted = 0
+    async for page in storage.listing(KEY_PREFIX):
+        old = [item.key for item in page if item.modified_at < now - older_than]
+        if not old:
+            continue
+        named = select(ComplaintPhoto.storage_key, ComplaintPhoto.thumbnail_key).where(
+            or_(ComplaintPhoto.storage_key.in_(old), ComplaintPhoto.thumbnail_key.in_(old))
+        )
+        kept = {key for row in await session.execute(named) for key in row}
+        for key in old:
+            if key not in kept:
+                await storage.delete(key)
+                deleted += 1
+    if deleted:
+        logger.warning("deleted photo files no photo names", extra={"count": deleted})
+    return deleted
 
 
 async def count(session: AsyncSession, complaint_id: UUID) -> int:
