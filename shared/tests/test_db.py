@@ -9,12 +9,11 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from sqlalchemy import ForeignKey, MetaData, String, delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -495,53 +494,51 @@ class TestUndoOnRollback:
 class TestSqliteRequestSessionsTakeTurns:
     """Two requests that read and then write, at the same moment, on a SQLite file with their own connections:
     in WAL mode the one whose snapshot went stale failed with 'database is locked' (a 500); with the process's
-    `TurnTakingSession` (make_sessionmaker) they take turns. The first waits, after its read, until the second has arrived."""
+    `TurnTakingSession` (make_sessionmaker) they take turns. The first reads, then writes only once the second
+    has answered (or after a second: with turns the second cannot answer before the first is done)."""
 
-    def build(self, arrived: asyncio.Event) -> FastAPI:
+    def build(self, first_read: asyncio.Event, go: asyncio.Event) -> FastAPI:
         app = FastAPI()
         install_error_handlers(app)
 
-        async def arrival(name: str) -> str:
-            if name == "second":
-                arrived.set()  # before its session: with the lock it then waits for the first to finish
-            return name
-
         @app.post("/wards/{name}", status_code=201)
-        async def add(name: Annotated[str, Depends(arrival)], session: SessionDep) -> dict[str, int]:
+        async def add(name: str, session: SessionDep) -> dict[str, int]:
             count = await session.scalar(select(func.count()).select_from(Ward)) or 0  # the read
             if name == "first":
-                with contextlib.suppress(TimeoutError):  # without the lock: the second goes on meanwhile
-                    await asyncio.wait_for(arrived.wait(), 1.0)
-                await asyncio.sleep(0.05)
+                first_read.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(go.wait(), 1.0)
             session.add(Ward(name=name))  # then the write
             await session.flush()
             return {"seen": count}
 
         return app
 
-    async def race(self, tmp_path: Path, *, lock: bool) -> list[int]:
+    async def race(self, tmp_path: Path, *, turns: bool) -> list[int]:
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/race.db", app_name="race")
         try:
             async with engine.begin() as connection:
                 await connection.run_sync(Base.metadata.create_all)
             plain = async_sessionmaker(engine, expire_on_commit=False)
-            state = {"sessionmaker": make_sessionmaker(engine) if lock else plain}
-            app = StateInjector(self.build(asyncio.Event()), state)
+            state = {"sessionmaker": make_sessionmaker(engine) if turns else plain}
+            first_read, go = asyncio.Event(), asyncio.Event()
+            app = StateInjector(self.build(first_read, go), state)
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://t"
             ) as client:
                 first = asyncio.create_task(client.post("/wards/first"))
-                await asyncio.sleep(0.01)
-                second = await client.post("/wards/second")
+                await asyncio.wait_for(first_read.wait(), 5.0)
+                second = await client.post("/wards/second")  # reads and writes after the first's read
+                go.set()
                 return [(await first).status_code, second.status_code]
         finally:
             await engine.dispose()
 
-    async def test_without_the_lock_one_of_them_fails(self, tmp_path: Path) -> None:
-        assert sorted(await self.race(tmp_path, lock=False)) == [201, 500]
+    async def test_without_turns_the_stale_one_fails(self, tmp_path: Path) -> None:
+        assert await self.race(tmp_path, turns=False) == [500, 201]
 
-    async def test_with_the_lock_both_are_written(self, tmp_path: Path) -> None:
-        assert await self.race(tmp_path, lock=True) == [201, 201]
+    async def test_with_turns_both_are_written(self, tmp_path: Path) -> None:
+        assert await self.race(tmp_path, turns=True) == [201, 201]
 
     async def test_only_sqlite_sessions_take_turns(self, tmp_path: Path) -> None:
         postgresql = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none", app_name="x")
