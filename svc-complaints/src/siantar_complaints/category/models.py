@@ -17,6 +17,7 @@ from siantar_shared.db import RecordMixin
 
 if TYPE_CHECKING:
     from siantar_complaints.routing.models import RoutingRule
+    from siantar_complaints.sla.models import SlaClass
 
 
 class CategoryGroup(RecordMixin, Base):
@@ -52,6 +53,7 @@ class Category(RecordMixin, Base):
 
     # every rule, active or not; loaded only on purpose (selectinload), for `routing.decision.route`
     routing_rules: Mapped[list["RoutingRule"]] = relationship(lazy="raise", viewonly=True)
+    sla_class: Mapped["SlaClass"] = relationship(lazy="raise", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as declared
 

@@ -14,9 +14,13 @@ async def get_by_code(session: AsyncSession, code: str) -> Category | None:
 
 
 async def get_with_rules(session: AsyncSession, code: str) -> Category | None:
-    """The category and every routing rule of it, for `routing.decision.route`, in one round trip (a joined
-    load: a category has a handful of rules; each submission asks)."""
-    statement = select(Category).where(Category.code == code).options(joinedload(Category.routing_rules))
+    """The category with every routing rule of it (for `routing.decision.route`) and its SLA class, in one
+    round trip (joined loads: a category has a handful of rules; each submission asks)."""
+    statement = (
+        select(Category)
+        .where(Category.code == code)
+        .options(joinedload(Category.routing_rules), joinedload(Category.sla_class))
+    )
     return (await session.scalars(statement)).unique().one_or_none()
 
 

@@ -34,7 +34,6 @@ from siantar_complaints.models import Holiday, platform
 from siantar_complaints.routing.decision import RoutingDecision
 from siantar_complaints.routing.service import decide
 from siantar_complaints.sla import clock
-from siantar_complaints.sla import repository as sla_repository
 from siantar_shared import wilayah
 from siantar_shared.auth import Principal
 from siantar_shared.calendar import WorkingCalendar, load_calendar
@@ -92,9 +91,7 @@ async def submit(
             )
         )
     answers = check_answers(category, data.answers)
-    sla_class = await sla_repository.get_by_code(session, category.sla_class_code)
-    if sla_class is None:  # a foreign key: only a broken database gets here
-        raise InvalidComplaint(Text("Kelas SLA kategori tidak ada", "The category's SLA class is missing"))
+    sla_class = category.sla_class  # loaded with the category (a foreign key: it exists)
     latitude = data.location.lat if data.location else None
     longitude = data.location.long if data.location else None
     suggestions = (
