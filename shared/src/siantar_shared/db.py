@@ -8,19 +8,28 @@ BEGIN itself so that SAVEPOINTs work (the pysqlite/aiosqlite recipe).
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar, cast
 from uuid import UUID, uuid4
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Dialect, event, make_url
+from sqlalchemy import DateTime, Dialect, Select, event, make_url
+from sqlalchemy.engine.interfaces import Compiled
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import compiler as sql_compiler
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -55,6 +64,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime: timestamps must carry a timezone")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        if dialect.driver == "asyncpg":
+            # asyncpg reads a timestamptz as an aware datetime in UTC already: no step per value (a list page
+            # reads 150 of them, 0.1 ms; bench/complaints/README.md "Session 5")
+            return self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+        return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -271,3 +287,111 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
+R = TypeVar("R", bound=tuple[Any, ...])
+
+
+async def read_rows(
+    session: AsyncSession, statement: Select[Any], make: Callable[[Iterable[Any]], R]
+) -> list[R]:
+    """The rows of a SELECT of columns, each made into `make(values)` (a `NamedTuple`'s `_make`, say), on the
+    session's connection, with the session's transaction if it has one.
+
+    On asyncpg the statement goes straight to the driver: SQLAlchemy still compiles it (through the engine's
+    statement cache) and binds and converts its values with the same type processors, but its execution
+    context, cursor adapter and result rows are skipped, which is 0.3 ms of a 0.6 ms list page read
+    (bench/complaints/README.md, "Session 5"). Anything else (SQLite, a statement SQLAlchemy would render at
+    run time beyond expanding IN lists, an error from the driver) runs through SQLAlchemy as usual; a driver
+    error is raised by SQLAlchemy's run of the same statement, so it is translated and a dead connection is
+    invalidated as everywhere else."""
+    connection = await session.connection()
+    if connection.dialect.driver == "asyncpg" and not _watched(connection):
+        direct = await _read_direct(connection, statement)
+        if direct is not None:
+            values, processors = direct
+            if not processors:
+                return [make(record) for record in values]
+            return [make(_processed(record, processors)) for record in values]
+    return [make(row) for row in (await connection.execute(statement)).all()]
+
+
+def _watched(connection: AsyncConnection) -> bool:
+    """Whether something listens for statements on this connection (a test counting them, say), which a
+    statement sent to the driver directly would not tell."""
+    dispatch = connection.sync_connection.dispatch if connection.sync_connection else None
+    return dispatch is None or bool(
+        dispatch.before_execute or dispatch.before_cursor_execute or dispatch.after_cursor_execute
+        or dispatch.after_execute
+    )  # fmt: skip
+
+
+_Processors = list[tuple[int, Callable[[Any], Any]]]
+_RESULT_PROCESSORS: "weakref.WeakKeyDictionary[Compiled, _Processors]" = weakref.WeakKeyDictionary()
+
+
+async def _read_direct(
+    connection: AsyncConnection, statement: Select[Any]
+) -> tuple[list[Any], _Processors] | None:
+    """`statement`'s driver records and the result processors of its columns, or None to leave it to SQLAlchemy.
+
+    The steps are those of SQLAlchemy's own execution (`DefaultExecutionContext._init_compiled`), which the
+    tests compare row for row with it on PostgreSQL; they use SQLAlchemy internals, pinned by the lockfile."""
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    # in a transaction only when the driver is in it already (SQLAlchemy's adapter begins on its first statement)
+    if driver is None or not (
+        driver.is_in_transaction() or getattr(raw.dbapi_connection, "autocommit", False)
+    ):
+        return None
+    dialect = connection.dialect
+    compiled, extracted, collected, _ = statement._compile_w_cache(
+        dialect=dialect,
+        compiled_cache=connection.sync_engine._compiled_cache,
+        column_keys=[],
+        linting=dialect.compiler_linting | sql_compiler.WARN_LINTING,
+    )
+    assert isinstance(compiled, sql_compiler.SQLCompiler)
+    if compiled.literal_execute_params or not compiled.positional or compiled.schema_translate_map:
+        return None
+    parameters: MutableMapping[str, Any] = compiled.construct_params(
+        extracted_parameters=extracted, escape_names=False, _collected_params=collected
+    )
+    text, order = compiled.string, cast("Sequence[str] | None", compiled.positiontup)
+    binders = _binders(compiled._bind_processors)
+    if compiled.post_compile_params:  # expanding IN lists
+        expanded = compiled._process_parameters_for_postcompile(parameters)
+        text, order, parameters = expanded.statement, expanded.positiontup, dict(expanded.parameters)
+        binders = {**binders, **_binders(expanded.processors)}
+    if order is None or len(binders) != len(compiled._bind_processors):  # a tuple's: SQLAlchemy's business
+        return None
+    arguments = [binders[name](parameters[name]) if name in binders else parameters[name] for name in order]
+    try:
+        processors = _RESULT_PROCESSORS.get(compiled)
+        if (
+            processors is None
+        ):  # once per statement: the columns' type codes, as SQLAlchemy's cursor gets them
+            described = (await driver.prepare(text)).get_attributes()
+            processors = _RESULT_PROCESSORS[compiled] = [
+                (index, process)
+                for index, (column, attribute) in enumerate(
+                    zip(compiled._result_columns, described, strict=True)
+                )
+                if (process := column.type._cached_result_processor(dialect, attribute.type.oid)) is not None
+            ]
+        records = await driver.fetch(text, *arguments)
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy runs it again and raises its own translation
+        logger.warning("direct read failed; SQLAlchemy runs it again", extra={"error": type(exc).__name__})
+        return None
+    return records, processors
+
+
+def _binders(processors: Mapping[str, Any]) -> dict[str, Callable[[Any], Any]]:
+    return {name: process for name, process in processors.items() if callable(process)}
+
+
+def _processed(record: Iterable[Any], processors: _Processors) -> list[Any]:
+    values = list(record)
+    for index, process in processors:
+        values[index] = process(values[index])
+    return values

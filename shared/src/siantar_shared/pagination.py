@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -18,9 +18,10 @@ from uuid import UUID
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Row, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from siantar_shared.db import read_rows
 from siantar_shared.errors import AppError
 from siantar_shared.i18n import Text
 
@@ -29,6 +30,7 @@ MAX_LIMIT = 100
 _BIGINT = (-(2**63), 2**63 - 1)
 T = TypeVar("T")
 M = TypeVar("M")
+R = TypeVar("R", bound=tuple[Any, ...])
 
 
 class InvalidCursor(AppError):
@@ -197,12 +199,12 @@ async def paginate_rows(
     statement: Select[Any],
     params: CursorParams,
     keys: Sequence[SortKey],
-) -> tuple[list[Row[Any]], str | None]:
-    """As `paginate`, for a statement of table columns: plain rows (attributes by column name), no ORM entities
-    loaded or tracked, which is the cheaper read for a list page."""
-    # on the session's connection, not through Session.execute: a statement of columns needs no ORM loading
-    connection = await session.connection()
-    rows = list((await connection.execute(_page_statement(statement, params, keys))).all())
+    make: Callable[[Iterable[Any]], R],
+) -> tuple[list[R], str | None]:
+    """As `paginate`, for a statement of columns: each row made by `make` (a `NamedTuple`'s `_make`, whose
+    fields name the columns, the sort keys among them), no ORM entities loaded or tracked, which is the cheaper
+    read for a list page (`db.read_rows`)."""
+    rows = await read_rows(session, _page_statement(statement, params, keys), make)
     return _cut(rows, params, keys)
 
 

@@ -270,9 +270,13 @@ def _uuid_text(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not part of a list page")
 
 
+_LISTED_SELECT = select(*LISTED)  # made once: coercing its 23 columns cost 0.05 ms a page
+
+
 def _listed() -> Select[Any]:
-    """Complaints as `LISTED` rows: a page reads 23 columns into rows, not 50 into tracked ORM objects."""
-    return select(*LISTED)
+    """Complaints as `LISTED` rows: a page reads 23 columns into rows, not 50 into tracked ORM objects.
+    (Statements are immutable: `where` and `order_by` make new ones.)"""
+    return _LISTED_SELECT
 
 
 async def _page(
@@ -282,8 +286,7 @@ async def _page(
     principal: Principal | None,
     keys: tuple[SortKey, ...] = NEWEST_FIRST,
 ) -> bytes:
-    rows, cursor = await paginate_rows(session, statement, params, keys)
-    listed = [ListedRow._make(row) for row in rows]
+    listed, cursor = await paginate_rows(session, statement, params, keys, ListedRow._make)
     return page_json(await present_page(session, listed, principal, now=utcnow()), cursor)
 
 
