@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from siantar_shared import idempotency
 from siantar_shared.db import make_read_sessionmaker, make_sessionmaker, utcnow
 from siantar_shared.idempotency import (
     IdempotencyState,
@@ -396,3 +397,24 @@ async def test_concurrent_duplicate_gets_409_or_waits_then_the_replay(
     assert done.status_code == replay.status_code == 201
     assert replay.json() == done.json()
     assert replay.headers["idempotent-replayed"] == "true"
+
+
+MEDIA_TYPES = [
+    "application/json", "Application/JSON", "application/json; charset=utf-8", "application/json;charset=UTF-8",
+    "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW", "application/json; a=b; A=c",
+    "application/json;", "application/json; ;", "application/x-www-form-urlencoded", "application/problem+json",
+    "application/vnd.api+json; Version=2", "foo", "", "application/", "/json", "a/b/c", "application/json; x",
+    "application/json; x=", "application/json ; charset = utf-8", 'text/plain; charset="utf-8"',
+    'multipart/form-data; boundary="a b"', "application/json (comment)", " application/json ", "text/html;level=1",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("content_type", MEDIA_TYPES)
+def test_media_type_as_the_email_parser_reads_it(content_type: str) -> None:
+    # the hand split serves the usual header; whatever it serves must be what the parser says
+    assert idempotency._media_type(content_type) == idempotency._parsed_media_type(content_type)
+
+
+def test_the_usual_media_types_skip_the_parser() -> None:
+    for content_type in ("application/json", "multipart/form-data; boundary=x-1", "text/plain;charset=UTF-8"):
+        assert idempotency._simple_media_type(content_type) is not None

@@ -164,7 +164,32 @@ def _pairs(encoded: bytes) -> list[list[str]]:
     )
 
 
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
 def _media_type(content_type: str) -> tuple[str, dict[str, str]]:
+    """The lower-case media type and the parameters (names lower-cased), as the email package parses them."""
+    simple = _simple_media_type(content_type)
+    return simple if simple is not None else _parsed_media_type(content_type)
+
+
+def _simple_media_type(content_type: str) -> tuple[str, dict[str, str]] | None:
+    """The usual `type/subtype; name=value` without quotes or comments, split by hand (the email package takes
+    0.3 ms a request); None for anything else, which goes to the parser (the tests compare the two)."""
+    media, *rest = content_type.split(";")
+    kind, slash, subtype = media.strip().partition("/")
+    if not (slash and _TOKEN.fullmatch(kind) and _TOKEN.fullmatch(subtype)) or '"' in content_type:
+        return None
+    params: dict[str, str] = {}
+    for part in rest:
+        name, equals, value = part.strip().partition("=")
+        if not (equals and _TOKEN.fullmatch(name) and _TOKEN.fullmatch(value)):
+            return None
+        params[name.lower()] = value  # the last of a name, as the parser keeps it
+    return f"{kind}/{subtype}".lower(), params
+
+
+def _parsed_media_type(content_type: str) -> tuple[str, dict[str, str]]:
     message = HeaderParser(policy=HTTP).parsestr(f"Content-Type: {content_type}\r\n\r\n")
     params = {str(k).lower(): str(v) for k, v in message.get_params(failobj=[])[1:]}
     return message.get_content_type() if content_type else "", params
