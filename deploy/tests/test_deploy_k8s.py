@@ -777,9 +777,9 @@ def test_job_rule_catches_overlap_leftovers_and_a_stale_release() -> None:
 def test_budget_rule_catches_too_many_replicas() -> None:
     docs = render(K8S / "overlays" / "prod")
     first(docs, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] = 10
-    assert budget_problems(docs) == ["svc-permits: needs up to 72 database connections, its share is 30"]
+    assert budget_problems(docs) == ["svc-permits: needs up to 73 database connections, its share is 31"]
     first(docs, "Deployment")["metadata"]["annotations"][SHARE] = "80"
-    assert budget_problems(docs) == ["the services' shares (140) exceed PostgreSQL's budget (90)"]
+    assert budget_problems(docs) == ["the services' shares (140) exceed PostgreSQL's budget (91)"]
 
 
 def test_budget_counts_pool_size_plus_overflow() -> None:

@@ -17,10 +17,10 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -85,6 +85,32 @@ class Storage(Protocol):
     async def delete(self, key: str) -> None: ...
     async def exists(self, key: str) -> bool: ...
     def listing(self, prefix: str, *, page_size: int = LIST_PAGE) -> AsyncIterator[list[Listed]]: ...
+
+
+async def delete_unnamed(
+    storage: Storage,
+    prefix: str,
+    named: Callable[[list[str]], Awaitable[set[str]]],
+    *,
+    older_than: timedelta,
+    now: datetime,
+) -> int:
+    """Delete the objects under `prefix` written before `now - older_than` whose keys `named` (given a page of
+    such keys, it answers those that some row still names) does not keep; returns how many were deleted.
+
+    For the files a crash left between their put and the commit of the row that names them (the rollback that
+    deletes them never ran): `older_than` must be far longer than any request that writes a file."""
+    deleted = 0
+    async for page in storage.listing(prefix):
+        old = [item.key for item in page if item.modified_at < now - older_than]
+        if not old:
+            continue
+        kept = await named(old)
+        for key in old:
+            if key not in kept:
+                await storage.delete(key)
+                deleted += 1
+    return deleted
 
 
 def check_prefix(prefix: str) -> str:

@@ -8,6 +8,8 @@ CronJob in production), each under the shared runner's lease:
   notification service turns into a message) 30 days before;
 - `identity-erasures` (`erasure_consumer`): reads identity's event
   feed (client-credentials token) and pseudonymises the applications of erased accounts;
+- `sweep-document-files` (`siantar_permits.document.sweep`): deletes the document and permit files a crash
+  left without their row;
 - `reencrypt-personal-data` (`siantar_permits.reencrypt`): after an encryption-key rotation, re-seals with
   the active key the personal data sealed with an older one (its CronJob is suspended: started by hand).
 """
@@ -26,6 +28,7 @@ from siantar_permits.application.states import DECISION_STAGES, OPEN_STATES, STA
 from siantar_permits.application.workflow import record, transition
 from siantar_permits.audit import Actor
 from siantar_permits.config import Settings
+from siantar_permits.document.sweep import SWEEP_DOCUMENT_FILES, sweep_orphans
 from siantar_permits.erasure.service import EventPage, consume
 from siantar_permits.models import platform
 from siantar_permits.notify.outbox import deliver, identity_sender
@@ -188,6 +191,12 @@ async def open_permits_runner(settings: Settings) -> AsyncIterator[JobRunner]:
             await reencrypt(session, ring)
 
         runner.register("reencrypt-personal-data", reencrypt_personal_data, lease=LEASE)
+        storage = build_storage(settings)
+
+        async def sweep_document_files(session: AsyncSession) -> None:
+            await sweep_orphans(session, storage, now=utcnow())
+
+        runner.register(SWEEP_DOCUMENT_FILES, sweep_document_files, lease=LEASE)
         async with erasure_consumer(settings) as erase:
 
             async def identity_erasures(session: AsyncSession) -> None:

@@ -19,7 +19,7 @@ from siantar_complaints.complaint.models import Complaint, ComplaintPhoto
 from siantar_complaints.photo import images
 from siantar_shared.db import on_rollback
 from siantar_shared.i18n import Text
-from siantar_shared.storage import Storage
+from siantar_shared.storage import Storage, delete_unnamed
 from siantar_shared.threads import run_cpu_bound
 
 logger = logging.getLogger(__name__)
@@ -114,19 +114,14 @@ async def sweep_orphans(
     """Delete the photo files that no photo row names and that are older than `older_than` (a crash between a
     photo's put and its commit leaves them: the request's rollback, which deletes them, never ran). Returns how
     many were deleted. Hidden and moderated photos keep their rows, and so their files."""
-    deleted = 0
-    async for page in storage.listing(KEY_PREFIX):
-        old = [item.key for item in page if item.modified_at < now - older_than]
-        if not old:
-            continue
-        named = select(ComplaintPhoto.storage_key, ComplaintPhoto.thumbnail_key).where(
-            or_(ComplaintPhoto.storage_key.in_(old), ComplaintPhoto.thumbnail_key.in_(old))
+
+    async def named(keys: list[str]) -> set[str]:
+        statement = select(ComplaintPhoto.storage_key, ComplaintPhoto.thumbnail_key).where(
+            or_(ComplaintPhoto.storage_key.in_(keys), ComplaintPhoto.thumbnail_key.in_(keys))
         )
-        kept = {key for row in await session.execute(named) for key in row}
-        for key in old:
-            if key not in kept:
-                await storage.delete(key)
-                deleted += 1
+        return {key for row in await session.execute(statement) for key in row}
+
+    deleted = await delete_unnamed(storage, KEY_PREFIX, named, older_than=older_than, now=now)
     if deleted:
         logger.warning("deleted photo files no photo names", extra={"count": deleted})
     return deleted

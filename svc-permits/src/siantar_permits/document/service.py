@@ -1,7 +1,11 @@
 """Uploading a document for a requirement: the type is sniffed from the bytes (never the client's claim),
 checked against the requirement's allowed types and size limit, hashed (SHA-256) and stored; a re-upload
 adds a version. Inspection photos and payment proofs are uploaded under the codes `inspection_photo` and
-`payment_proof` by staff."""
+`payment_proof` by staff. A file is stored before its row is written, and deleted again if the request does not
+commit (`sweep-document-files` deletes what a crash in between leaves)."""
+
+from functools import partial
+from uuid import uuid4
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +21,7 @@ from siantar_permits.auth import is_licensing_staff, is_technical_staff
 from siantar_permits.document.models import ApplicationDocument
 from siantar_permits.permit_type.schemas import DocumentKind
 from siantar_shared.auth import Principal
+from siantar_shared.db import on_rollback
 from siantar_shared.errors import AppError
 from siantar_shared.i18n import Text
 from siantar_shared.storage import Storage
@@ -25,6 +30,9 @@ STAFF_DOCUMENTS = {
     "inspection_photo": ({DocumentKind.jpeg, DocumentKind.png}, 10 * 1024 * 1024),
     "payment_proof": ({DocumentKind.pdf, DocumentKind.jpeg, DocumentKind.png}, 5 * 1024 * 1024),
 }
+KEY_PREFIX = (
+    "applications/"  # every document file: applications/<application id>/<requirement>-v<n>-<id>.<ext>
+)
 MEDIA_TYPES = {
     DocumentKind.pdf: "application/pdf",
     DocumentKind.jpeg: "image/jpeg",
@@ -90,16 +98,22 @@ async def upload(
         raise UnsupportedDocument(
             Text(f"Berkas harus berjenis: {names}", f"The file must be one of: {names}")
         )
+    # two uploads of one requirement at once (a double tap, two devices) take turns on the application's row:
+    # each gets its own version, and neither fails on the (application, requirement, version) constraint
+    await session.execute(select(Application.id).where(Application.id == app.id).with_for_update())
     latest = await session.scalar(
         select(func.max(ApplicationDocument.version)).where(
             ApplicationDocument.application_id == app.id, ApplicationDocument.requirement_code == requirement
         )
     )
     version = (latest or 0) + 1
-    stored = await storage.put(
-        f"applications/{app.id}/{requirement}-v{version}.{kind.value}", data, MEDIA_TYPES[kind]
-    )
+    document_id = uuid4()
+    # the document's own id in the key: no upload ever writes over another's file
+    key = f"{KEY_PREFIX}{app.id}/{requirement}-v{version}-{document_id}.{kind.value}"
+    on_rollback(session, partial(storage.delete, key))  # no file without its row
+    stored = await storage.put(key, data, MEDIA_TYPES[kind])
     document = ApplicationDocument(
+        id=document_id,
         application_id=app.id,
         requirement_code=requirement,
         version=version,

@@ -8,6 +8,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
+from uuid import uuid4
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +26,11 @@ from siantar_permits.notify import outbox
 from siantar_permits.permit.models import Permit
 from siantar_permits.permit_type.schemas import PermitTypeDefinition
 from siantar_shared.calendar import WIB
+from siantar_shared.db import on_rollback
 from siantar_shared.storage import Storage
 from siantar_shared.threads import run_cpu_bound
 
+PDF_KEY_PREFIX = "permits/"  # every issued permit's PDF: permits/<application id>/permit-<n>-<id>.pdf
 CODE_BYTES = 24  # 192 bits
 
 
@@ -101,7 +105,9 @@ class Issuance:
             signature_b64=base64.b64encode(signature).decode(),
         )
         pdf = await run_cpu_bound(render_permit_pdf, document)
-        stored = await self.storage.put(f"permits/{app.id}/permit-{seq}.pdf", pdf, "application/pdf")
+        key = f"{PDF_KEY_PREFIX}{app.id}/permit-{seq}-{uuid4()}.pdf"  # never another issuance's file
+        on_rollback(session, partial(self.storage.delete, key))  # no file without its permit row
+        stored = await self.storage.put(key, pdf, "application/pdf")
         permit = Permit(
             application_id=app.id,
             type_code=app.type_code,
