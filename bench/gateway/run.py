@@ -3,7 +3,7 @@
 Starts the trivial upstream (upstream.py) and, per case, a proxy on loopback ports, then drives load with wrk
 when it is on PATH (else a bounded aiohttp load generator in its own process). Cases: direct (no proxy), nginx
 (when installed: a reverse proxy with upstream keepalive, one worker), httpx and aiohttp (minimal proxies in
-proxies.py), gateway (siantar_gateway on deploy/kong/kong.test.yml: every plugin on, limits that never throttle,
+proxies.py, served by uvicorn), aiohttp-web (aiohttp_web_proxy.py: aiohttp's own server and client), gateway (siantar_gateway on deploy/kong/kong.test.yml: every plugin on, limits that never throttle,
 its JSON access log written to /dev/null) and gateway-nolog (the same with GATEWAY_ACCESS_LOG=false). Every run
 is bounded by --duration; nothing leaves 127.0.0.1.
 
@@ -88,6 +88,9 @@ def serve(app: list[str], port: int, stack: str, env: dict[str, str] | None = No
     if app == ["gateway"]:
         command = [sys.executable, "-m", "siantar_gateway"]
         env = {**(env or {}), "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(port)}
+    elif app == ["aiohttp-web"]:
+        upstream = f"http://127.0.0.1:{UPSTREAM_PORT}"
+        command = [sys.executable, str(HERE / "aiohttp_web_proxy.py"), str(port), upstream, stack]
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stderr=subprocess.DEVNULL)
     try:
         wait_ready(port)
@@ -176,7 +179,8 @@ def run_case(case: str, stack: str, args: argparse.Namespace) -> dict[int, dict[
     }
     if case == "gateway-nolog":
         env["GATEWAY_ACCESS_LOG"] = "false"
-    with serve(["gateway"] if case in GATEWAYS else APPS[case], PROXY_PORT, stack, env):
+    app = ["gateway"] if case in GATEWAYS else ["aiohttp-web"] if case == "aiohttp-web" else APPS[case]
+    with serve(app, PROXY_PORT, stack, env):
         return measure(PROXY_PORT, args)
 
 
@@ -216,9 +220,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="rounds per case; the median round is reported")
     default_cases = (
-        "direct,nginx,aiohttp,gateway,gateway-nolog"
+        "direct,nginx,aiohttp,aiohttp-web,gateway,gateway-nolog"
         if shutil.which("nginx")
-        else "direct,aiohttp,gateway,gateway-nolog"
+        else "direct,aiohttp,aiohttp-web,gateway,gateway-nolog"
     )
     parser.add_argument("--cases", default=default_cases, help="also: httpx")
     parser.add_argument("--stacks", default=",".join(available_stacks()))

@@ -92,3 +92,37 @@ def test_stderr_is_looked_up_when_writing(capsys: pytest.CaptureFixture[str]) ->
     log.add("a", "GET", "/x", 200, None, 1.0)
     log.flush()
     assert json.loads(capsys.readouterr().err)["request_id"] == "a"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        (1_795_000_000.1234, "req-1", "GET", "/complaints/v1/complaints", 200, "complaints", 1.2),
+        (0.0, None, "POST", '/x/"quoted"\\back\nline\ttab\x01', 499, None, 0.0),
+        (1_795_000_000.9999, "r", "PATCH", "/ünïcödé/漢字/😀", 201, "identity-write", 1234.5678),
+        (1_795_000_000.5, "r", "GET", "/x/1271010101900001/u@example.com", 502, "r", 0.1),
+    ],
+)
+def test_the_line_is_what_json_dumps_makes(entry: tuple[object, ...]) -> None:
+    created, request_id, method, path, status, route, duration_ms = entry
+    from datetime import UTC, datetime
+
+    from siantar_shared.logging import redact
+
+    expected = json.dumps(
+        {
+            "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),  # type: ignore[arg-type]
+            "level": "INFO",
+            "service": "gateway",
+            "logger": LOGGER_NAME,
+            "request_id": request_id,
+            "message": "request",
+            "method": redact(method),  # type: ignore[arg-type]
+            "path": redact(path),  # type: ignore[arg-type]
+            "status": status,
+            "route": route,
+            "duration_ms": duration_ms,
+        },
+        ensure_ascii=False,
+    )
+    assert AccessLog("gateway").line(entry) == expected  # type: ignore[arg-type]
