@@ -1,5 +1,7 @@
 """The code exchange at `POST /identity/v1/oauth/token` (grant_type=authorization_code) and its attacks."""
 
+import base64
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -307,3 +309,77 @@ class TestPurgeExpiredAuthorizations:
         await purge_expired_authorizations(session)
         assert await session.scalar(select(func.count()).select_from(AuthorizationRequest)) == 0
         assert await session.scalar(select(func.count()).select_from(AuthorizationCode)) == 0
+
+
+class TestIdToken:
+    """OpenID Connect: with the `openid` scope the code exchange also answers an ID token for the app."""
+
+    async def signed_in(
+        self, http: AsyncClient, session: AsyncSession, settings: Settings, scopes: list[str], **query: str
+    ) -> tuple[Account, ApiClient, dict[str, Any]]:
+        account = await create_account(session, settings)
+        app = await create_client(session, scopes=scopes)
+        verifier, challenge = pkce_pair()
+        csrf = await open_page(http, app, challenge, **query)
+        response = await submit(http, csrf, identifier=phone_of(settings, account), password=PASSWORD)
+        assert response.status_code == 303, response.text
+        code = response_parameters(response.headers["location"])["code"]
+        answer = await exchange(http, app, code, verifier)
+        assert answer.status_code == 200, answer.text
+        return account, app, answer.json()
+
+    @staticmethod
+    async def key_of(http: AsyncClient, token: str) -> Any:
+        jwks = (await http.get("/identity/.well-known/jwks.json")).json()
+        kid = jwt.get_unverified_header(token)["kid"]
+        return jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == kid)).key
+
+    async def test_openid_gives_an_id_token_for_the_app(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, clock: FrozenClock
+    ) -> None:
+        account, app, body = await self.signed_in(
+            client, session, settings, ["openid", "complaints:read"], nonce="n-0S6_WzA2Mj"
+        )
+        token = body["id_token"]
+        assert jwt.get_unverified_header(token)["typ"] == "JWT"
+        claims = jwt.decode(
+            token, await self.key_of(client, token), algorithms=["RS256"], audience=app.client_id,
+            issuer=settings.issuer,
+        )  # fmt: skip
+        access = jwt.decode(body["access_token"], options={"verify_signature": False})
+        assert claims["sub"] == str(account.id)
+        assert claims["azp"] == app.client_id
+        assert claims["nonce"] == "n-0S6_WzA2Mj"
+        assert claims["auth_time"] == int(clock.now().timestamp())
+        assert (claims["acr"], claims["amr"]) == ("0", ["pwd"])
+        assert claims["sid"] == access["sid"]
+        digest = hashlib.sha256(body["access_token"].encode()).digest()[:16]
+        assert claims["at_hash"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        # the person by `sub` only: nothing personal in a token the app may keep or log
+        assert not {"name", "phone_number", "nik", "email", "roles", "scope"} & set(claims)
+
+    async def test_without_a_nonce_there_is_none(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        _, app, body = await self.signed_in(client, session, settings, ["openid"])
+        claims = jwt.decode(body["id_token"], options={"verify_signature": False})
+        assert "nonce" not in claims
+        assert claims["aud"] == app.client_id
+
+    async def test_no_openid_no_id_token(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        _, _, body = await self.signed_in(client, session, settings, ["complaints:read"])
+        assert "id_token" not in body
+
+    async def test_an_id_token_is_no_access_token(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        _, _, body = await self.signed_in(client, session, settings, ["openid", "complaints:read"])
+        me = await client.get("/identity/v1/me/mfa", headers={"Authorization": f"Bearer {body['id_token']}"})
+        assert me.status_code == 401
+        with pytest.raises(jwt.InvalidAudienceError):
+            jwt.decode(
+                body["id_token"], await self.key_of(client, body["id_token"]), algorithms=["RS256"],
+                audience=settings.TOKEN_AUDIENCE,
+            )  # fmt: skip

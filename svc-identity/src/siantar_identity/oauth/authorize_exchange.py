@@ -5,6 +5,7 @@ The token endpoint (`oauth.grants`) authenticates the client, then calls `exchan
 code (it is claimed first, in one conditional UPDATE, so two racing exchanges cannot both win). A code
 presented again after its exchange revokes the sign-in (token family) that exchange started (RFC 6749
 §4.1.2); the token endpoint answers OAuth errors without rolling back, so that revocation and its audit stay.
+With the `openid` scope the answer also carries an OpenID Connect ID token (`issuance.mint_id_token`).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from siantar_identity.oauth import authorize_repository as repository
 from siantar_identity.oauth.authorize_checks import GRANT_TYPE, may_act_for, s256, valid_verifier
 from siantar_identity.oauth.authorize_texts import GRANT_TEXTS
 from siantar_identity.oauth.exceptions import InvalidGrant, UnauthorizedClient
-from siantar_identity.oauth.issuance import issue_tokens
+from siantar_identity.oauth.issuance import OPENID_SCOPE, issue_tokens, mint_id_token
 from siantar_identity.oauth.models import AuthorizationCode
 from siantar_identity.oauth.schemas import TokenResponse
 from siantar_identity.security.secrets import same, token_hash
@@ -71,6 +72,18 @@ async def exchange_code(
     if tokens.refresh_token:
         row.family_id = await repository.family_of_refresh_token(session, token_hash(tokens.refresh_token))
         await session.flush()
+    if OPENID_SCOPE in row.scope.split():
+        tokens.id_token = await mint_id_token(
+            session,
+            request_state,
+            account=account,
+            client=client,
+            access_token=tokens.access_token,
+            amr=list(row.amr),
+            auth_time=row.auth_time,
+            nonce=row.nonce,
+            family_id=row.family_id,
+        )
     family = str(row.family_id) if row.family_id else None
     await _audit(session, "oauth.code_exchanged", row, client, scope=row.scope, family_id=family)
     return tokens

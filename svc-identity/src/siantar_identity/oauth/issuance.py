@@ -14,6 +14,8 @@ REFRESH_LIFETIME on the citizen app, IDENTITY_THIRD_PARTY_REFRESH_LIFETIME for t
 sessions also end after 30 minutes without a refresh (inactivity timeout); citizens' app sessions do not.
 """
 
+import base64
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +39,8 @@ from siantar_shared.i18n import Text
 
 STAFF_IDLE_TIMEOUT = timedelta(minutes=30)
 REFRESH_GRANT = "refresh_token"
+OPENID_SCOPE = "openid"  # asked for (and allowed the app), the code exchange also answers an ID token
+ID_TOKEN_TYPE = "JWT"  # noqa: S105 - the `typ` of an ID token
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,50 @@ async def issue_tokens(
         refresh_token=refresh,
         scope=scope,
     )
+
+
+async def mint_id_token(
+    session: AsyncSession,
+    request_state: State,
+    *,
+    account: Account,
+    client: ApiClient,
+    access_token: str,
+    amr: list[str],
+    auth_time: datetime,
+    nonce: str | None,
+    family_id: uuid.UUID | None,
+) -> str:
+    """The OpenID Connect ID token of a sign-in (OIDC Core §2, §3.1.3.6) for the app itself: `aud` is the app's
+    client_id (never the platform audience, so it is no access token anywhere), `typ: JWT`, the request's
+    `nonce`, `at_hash` binding it to the access token issued with it, `auth_time`, `acr`, `amr` and `sid`. It
+    names the person by `sub` only: no name, phone or NIK."""
+    issuer = Issuer.of(request_state)
+    at = issuer.clock.now()
+    issued_at = int(at.timestamp())
+    claims: dict[str, Any] = {
+        "iss": issuer.settings.issuer,
+        "sub": str(account.id),
+        "aud": client.client_id,
+        "azp": client.client_id,
+        "iat": issued_at,
+        "exp": issued_at + int(issuer.settings.ACCESS_TOKEN_TTL.total_seconds()),
+        "auth_time": int(auth_time.timestamp()),
+        "acr": str(account.assurance_level),
+        "amr": amr,
+        "at_hash": at_hash(access_token),
+    }
+    if nonce is not None:
+        claims["nonce"] = nonce
+    if family_id is not None:
+        claims["sid"] = str(family_id)
+    return await issuer.signer.sign(session, claims, at=at, typ=ID_TOKEN_TYPE)
+
+
+def at_hash(access_token: str) -> str:
+    """OIDC Core §3.1.3.6: base64url of the left half of the SHA-256 of the access token (RS256)."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
 async def mint_client_token(

@@ -120,15 +120,18 @@ async def new_signing_key(
 
 
 class Signer:
-    """Signs access tokens with the active key; private keys are decrypted once per `kid` and kept in memory."""
+    """Signs tokens with the active key; private keys are decrypted once per `kid` and kept in memory. Access
+    tokens carry `typ: at+jwt` (RFC 9068), ID tokens `typ: JWT`, so that neither passes for the other."""
 
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring
         self._private: dict[str, rsa.RSAPrivateKey] = {}
 
-    async def sign(self, session: AsyncSession, claims: dict[str, Any], *, at: datetime) -> str:
+    async def sign(
+        self, session: AsyncSession, claims: dict[str, Any], *, at: datetime, typ: str = ACCESS_TOKEN_TYPE
+    ) -> str:
         key = await ensure_active_key(session, self.ring, at=at)
-        headers = {"kid": key.kid, "typ": ACCESS_TOKEN_TYPE}
+        headers = {"kid": key.kid, "typ": typ}
         return jwt.encode(claims, self._private_key(key), algorithm=key.algorithm, headers=headers)
 
     def _private_key(self, key: SigningKey) -> rsa.RSAPrivateKey:

@@ -80,7 +80,11 @@ class TokenResponse(BaseModel):
     expires_in: int
     refresh_token: str | None = None
     scope: str
-    id_token: str | None = None
+    id_token: str | None = Field(
+        default=None,
+        description="With the `openid` scope, on the authorization_code grant: the OpenID Connect ID token "
+        "(audience: the app's client_id; `nonce`, `at_hash`, `auth_time`, `acr`, `amr`, `sid`).",
+    )
 
 
 class OAuthErrorBody(BaseModel):

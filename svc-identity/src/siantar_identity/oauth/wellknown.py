@@ -51,7 +51,7 @@ def discovery_document(settings: Settings, scopes: list[str]) -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
-        "claims_supported": [*CLAIMS, "auth_time", "sid"],
+        "claims_supported": [*CLAIMS, "auth_time", "sid", "azp", "nonce", "at_hash"],
         "acr_values_supported": ["0", "1", "2"],
         "ui_locales_supported": ["id", "en"],
         "service_documentation": f"{api}/docs",
