@@ -373,9 +373,11 @@ class TestIdToken:
         assert "id_token" not in body
 
     async def test_an_id_token_is_no_access_token(
-        self, client: AsyncClient, session: AsyncSession, settings: Settings
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, identity_tokens: Any
     ) -> None:
         _, _, body = await self.signed_in(client, session, settings, ["openid", "complaints:read"])
+        bearer = {"Authorization": f"Bearer {body['access_token']}"}
+        assert (await client.get("/identity/v1/me/mfa", headers=bearer)).status_code == 200  # the real one is
         me = await client.get("/identity/v1/me/mfa", headers={"Authorization": f"Bearer {body['id_token']}"})
         assert me.status_code == 401
         with pytest.raises(jwt.InvalidAudienceError):
@@ -383,3 +385,60 @@ class TestIdToken:
                 body["id_token"], await self.key_of(client, body["id_token"]), algorithms=["RS256"],
                 audience=settings.TOKEN_AUDIENCE,
             )  # fmt: skip
+
+
+USERINFO = "/identity/v1/oauth/userinfo"
+
+
+class TestUserInfo:
+    """OIDC Core §5.3: the person's `sub`, and with `profile` their name and language; nothing more."""
+
+    signed_in = TestIdToken.signed_in
+
+    @pytest.fixture(autouse=True)
+    def _own_tokens(self, identity_tokens: Any) -> None:
+        """Tokens from `/oauth/token` are checked with identity's own keys, as in production."""
+
+    async def test_profile_gives_the_name(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        account, _, body = await self.signed_in(client, session, settings, ["openid", "profile"])
+        bearer = {"Authorization": f"Bearer {body['access_token']}"}
+        for answer in (
+            await client.get(USERINFO, headers=bearer),
+            await client.post(USERINFO, headers=bearer),
+        ):
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"sub": str(account.id), "name": "Warga Uji", "locale": "id"}
+            assert answer.headers["cache-control"] == "no-store"
+
+    async def test_openid_alone_gives_the_sub_only(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        account, _, body = await self.signed_in(client, session, settings, ["openid"])
+        answer = await client.get(USERINFO, headers={"Authorization": f"Bearer {body['access_token']}"})
+        assert answer.json() == {"sub": str(account.id)}
+
+    async def test_without_openid_it_is_403_insufficient_scope(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        _, _, body = await self.signed_in(client, session, settings, ["complaints:read"])
+        answer = await client.get(USERINFO, headers={"Authorization": f"Bearer {body['access_token']}"})
+        assert answer.status_code == 403
+        assert 'error="insufficient_scope"' in answer.headers["www-authenticate"]
+
+    async def test_no_token_and_a_disabled_account_are_401(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        assert (await client.get(USERINFO)).status_code == 401
+        account, _, body = await self.signed_in(client, session, settings, ["openid", "profile"])
+        await session.execute(
+            update(Account).where(Account.id == account.id).values(status=AccountStatus.disabled)
+        )
+        answer = await client.get(USERINFO, headers={"Authorization": f"Bearer {body['access_token']}"})
+        assert answer.status_code == 401
+        assert "Warga" not in answer.text
+
+    async def test_discovery_names_it(self, client: AsyncClient) -> None:
+        document = (await client.get("/identity/.well-known/openid-configuration")).json()
+        assert document["userinfo_endpoint"].endswith("/identity/v1/oauth/userinfo")

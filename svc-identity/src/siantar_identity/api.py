@@ -14,6 +14,7 @@ from siantar_identity.notify import endpoints as notify_endpoints
 from siantar_identity.oauth import authorize_endpoints
 from siantar_identity.oauth import endpoints as oauth_endpoints
 from siantar_identity.oauth import session_endpoints as oauth_session_endpoints
+from siantar_identity.oauth import userinfo as oauth_userinfo
 from siantar_identity.oauth import wellknown as oauth_wellknown
 from siantar_identity.privacy import endpoints as privacy_endpoints
 from siantar_identity.staff import endpoints as staff_endpoints
@@ -32,6 +33,7 @@ router.include_router(staff_endpoints.router)
 router.include_router(client_endpoints.router)
 router.include_router(oauth_endpoints.router)
 router.include_router(oauth_session_endpoints.router)
+router.include_router(oauth_userinfo.router)
 router.include_router(account_endpoints.router)
 router.include_router(account_me_endpoints.router)
 router.include_router(assurance_endpoints.router)

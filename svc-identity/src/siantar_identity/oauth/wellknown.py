@@ -39,6 +39,7 @@ def discovery_document(settings: Settings, scopes: list[str]) -> dict[str, Any]:
         "issuer": issuer,
         "authorization_endpoint": f"{api}/oauth/authorize",
         "token_endpoint": f"{api}/oauth/token",
+        "userinfo_endpoint": f"{api}/oauth/userinfo",
         "revocation_endpoint": f"{api}/oauth/revoke",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
         "response_types_supported": ["code"],
