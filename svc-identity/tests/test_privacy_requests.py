@@ -244,3 +244,57 @@ class TestRestriction:
         assert outbox_messages(outbox, "sms", tracking) == []
         again = await client.post(URL, json={"kind": "restriction", "password": PASSWORD}, headers=headers)
         assert again.status_code == 409
+
+
+RESTRICTION_LIFTED = "id.go.pematangsiantar.identity.account.restriction-lifted"
+
+
+class TestRestrictionLift:
+    async def test_lifting_lets_messages_through_again(
+        self, client: AsyncClient, session: AsyncSession, crypto: Crypto, test_keys: TestKeys, outbox: Path
+    ) -> None:
+        person = await create_account(session, crypto, password=PASSWORD)
+        headers = bearer(test_keys, person.id)
+        lift = {"kind": "restriction_lift", "password": PASSWORD}
+        assert (await client.post(URL, json=lift, headers=headers)).status_code == 409  # nothing restricted
+        restricted = await client.post(
+            URL, json={"kind": "restriction", "password": PASSWORD}, headers=headers
+        )
+        assert restricted.status_code == 201
+        lifted = await client.post(URL, json=lift, headers=headers)
+        assert lifted.status_code == 201, lifted.text
+        assert lifted.json()["status"] == "completed"
+        await session.refresh(person)
+        assert person.restricted_at is None
+        events = await events_about(client, test_keys, person.id)
+        assert [e["type"] for e in events] == [RESTRICTED, RESTRICTION_LIFTED]
+        assert events[1]["data"] == {"subject_id": str(person.id)}
+        tracking = f"LPR-{uuid.uuid4().hex[:8]}"
+        notified = await client.post(
+            "/identity/v1/notifications",
+            json={
+                "subject_id": str(person.id),
+                "template": "complaint_received",
+                "params": {"tracking_number": tracking},
+            },
+            headers=service_bearer(test_keys, "notify:send"),
+        )
+        assert notified.json().get("reason") != "restricted", notified.text
+        assert outbox_messages(outbox, "sms", tracking) != []
+        # and it can be restricted again
+        again = await client.post(URL, json={"kind": "restriction", "password": PASSWORD}, headers=headers)
+        assert again.status_code == 201
+
+    async def test_lifting_needs_the_password(
+        self, client: AsyncClient, session: AsyncSession, crypto: Crypto, test_keys: TestKeys
+    ) -> None:
+        person = await create_account(session, crypto, password=PASSWORD)
+        headers = bearer(test_keys, person.id)
+        await client.post(URL, json={"kind": "restriction", "password": PASSWORD}, headers=headers)
+        assert (await client.post(URL, json={"kind": "restriction_lift"}, headers=headers)).status_code == 422
+        wrong = await client.post(
+            URL, json={"kind": "restriction_lift", "password": "salah sekali"}, headers=headers
+        )
+        assert wrong.status_code == 401
+        await session.refresh(person)
+        assert person.restricted_at is not None

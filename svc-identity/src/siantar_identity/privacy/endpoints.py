@@ -102,13 +102,15 @@ async def create_my_data_request(
     crypto: CryptoDep,
     clock: ClockDep,
 ) -> DataRequestRead:
-    """Ask for access, correction, erasure or restriction of your data; it is due 3x24 hours later
-    (UU 27/2022 Ps. 30-41). A correction says which data and what it should be.
+    """Ask for access, correction, erasure or restriction of your data, or to lift a restriction; it is due
+    3x24 hours later (UU 27/2022 Ps. 30-41). A correction says which data and what it should be.
 
-    **Erasure** and **restriction** need your current password. For a citizen they happen at once:
-    erasure removes your name, contacts, NIK, password and second factor, ends every sign-in and tells the
-    other services to pseudonymise their records (your phone and e-mail can then register again);
-    restriction stops processing of your data and tells the other services so. Staff requests, and
+    **Erasure**, **restriction** and **restriction_lift** need your current password. For a citizen they
+    happen at once: erasure removes your name, contacts, NIK, password and second factor, ends every sign-in
+    and tells the other services to pseudonymise their records (your phone and e-mail can then register
+    again); restriction stops processing of your data and tells the other services so (409 if it already
+    is); restriction_lift lets processing resume, messages included (409 if nothing is restricted). Staff
+    requests, and
     access and correction requests, go to the data protection officer.
     """
     at = clock.now()

@@ -16,6 +16,7 @@ from siantar_shared.events import emit, event_source
 
 ERASED_EVENT = "id.go.pematangsiantar.identity.account.erased"
 RESTRICTED_EVENT = "id.go.pematangsiantar.identity.account.restricted"
+RESTRICTION_LIFTED_EVENT = "id.go.pematangsiantar.identity.account.restriction-lifted"
 # what identifies or authenticates the person; the subject id, kind, language and dates stay
 ERASED_FIELDS = (
     "full_name", "username", "phone_ciphertext", "phone_index", "phone_masked", "phone_verified_at",
@@ -68,6 +69,26 @@ async def restrict(
         session,
         platform,
         type=RESTRICTED_EVENT,
+        subject=str(account.id),
+        data={"subject_id": account.id},
+        source=event_source("identity"),
+    )
+
+
+async def lift_restriction(
+    session: AsyncSession, account: Account, *, request: Request, principal: Principal, at: datetime
+) -> None:
+    """End a restriction on the person's request: identity notifies them again, and the other services
+    learn of it by the `account.restriction-lifted` event in this same transaction."""
+    account.restricted_at = None
+    await session.flush()
+    await record(
+        session, "account.restriction_lifted", request=request, actor=principal, subject_id=account.id
+    )
+    await emit(
+        session,
+        platform,
+        type=RESTRICTION_LIFTED_EVENT,
         subject=str(account.id),
         data={"subject_id": account.id},
         source=event_source("identity"),

@@ -40,6 +40,11 @@ class AlreadyRestricted(Conflict):
     title = Text("Pemrosesan data Anda sudah dibatasi", "Processing of your data is already restricted")
 
 
+class NotRestricted(Conflict):
+    slug = "not-restricted"
+    title = Text("Pemrosesan data Anda tidak sedang dibatasi", "Processing of your data is not restricted")
+
+
 class DataRequestNotFound(NotFound):
     slug = "data-request-not-found"
     title = Text("Permintaan data pribadi tidak ditemukan", "Data request not found")

@@ -1,5 +1,5 @@
-"""Data-subject requests (UU 27/2022 Ps. 30-41): recorded with their 3x24-hour deadline; erasure and
-restriction carried out at once for citizens. What the person writes is kept encrypted."""
+"""Data-subject requests (UU 27/2022 Ps. 30-41): recorded with their 3x24-hour deadline; erasure,
+restriction and lifting it carried out at once for citizens. What the person writes is kept encrypted."""
 
 import json
 from datetime import datetime, timedelta
@@ -11,10 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from siantar_identity.account.models import Account, AccountKind
 from siantar_identity.audit.service import record
 from siantar_identity.privacy import repository
-from siantar_identity.privacy.erasure import erase, restrict
-from siantar_identity.privacy.exceptions import AlreadyRestricted, DataRequestAlreadyOpen
+from siantar_identity.privacy.erasure import erase, lift_restriction, restrict
+from siantar_identity.privacy.exceptions import AlreadyRestricted, DataRequestAlreadyOpen, NotRestricted
 from siantar_identity.privacy.models import DataRequest
-from siantar_identity.privacy.schemas import Correction, DataRequestCreate, DataRequestKind, DataRequestRead
+from siantar_identity.privacy.schemas import (
+    ACTS_AT_ONCE,
+    Correction,
+    DataRequestCreate,
+    DataRequestKind,
+    DataRequestRead,
+)
 from siantar_identity.privacy.service import reauthenticate
 from siantar_identity.security.context import Crypto
 from siantar_shared.auth import Principal
@@ -41,11 +47,13 @@ async def create_request(
     their employer, they wait for the data protection officer, as access and correction requests do."""
     if await repository.open_request(session, account.id, body.kind) is not None:
         raise DataRequestAlreadyOpen()
-    acts = body.kind in (DataRequestKind.erasure, DataRequestKind.restriction)
+    acts = body.kind in ACTS_AT_ONCE
     if acts:
         await reauthenticate(session, account, body.password, request=request, principal=principal, at=at)
     if body.kind is DataRequestKind.restriction and account.restricted_at is not None:
         raise AlreadyRestricted()
+    if body.kind is DataRequestKind.restriction_lift and account.restricted_at is None:
+        raise NotRestricted()
     entry = DataRequest(
         account_id=account.id, kind=body.kind, status="open", due_at=at + RESPONSE_TIME, created_at=at
     )
@@ -77,11 +85,13 @@ async def _carry_out(
     principal: Principal,
     at: datetime,
 ) -> None:
-    """Erase or restrict at once, and close the request as done by the person themselves."""
+    """Erase, restrict or lift the restriction at once, and close the request as done by the person."""
     if entry.kind == DataRequestKind.erasure:
         await erase(session, account, request=request, principal=principal, at=at)
-    else:
+    elif entry.kind == DataRequestKind.restriction:
         await restrict(session, account, request=request, principal=principal, at=at)
+    else:
+        await lift_restriction(session, account, request=request, principal=principal, at=at)
     entry.status, entry.completed_at, entry.completed_by = "completed", at, account.id
     entry.note = SELF_SERVICE_NOTE
     await session.flush()

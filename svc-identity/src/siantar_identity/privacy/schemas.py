@@ -101,6 +101,13 @@ class DataRequestKind(StrEnum):
     correction = "correction"
     erasure = "erasure"
     restriction = "restriction"
+    restriction_lift = "restriction_lift"  # processing may resume (the reason for the restriction has passed)
+
+
+# what a citizen's request does at once, after the password check (staff requests wait for the DPO)
+ACTS_AT_ONCE = frozenset(
+    {DataRequestKind.erasure, DataRequestKind.restriction, DataRequestKind.restriction_lift}
+)
 
 
 class CorrectionField(StrEnum):
@@ -119,8 +126,9 @@ class Correction(BaseModel):
 
 
 class DataRequestCreate(BaseModel):
-    """A request under UU 27/2022: answered within 3x24 hours. Erasure and restriction take effect at once
-    for citizens and need the current password; access and correction go to the data protection officer."""
+    """A request under UU 27/2022: answered within 3x24 hours. Erasure, restriction and lifting a restriction
+    take effect at once for citizens and need the current password; access and correction go to the data
+    protection officer."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -145,7 +153,7 @@ class DataRequestCreate(BaseModel):
     def _fits_kind(self) -> Self:
         if (self.kind is DataRequestKind.correction) != (self.correction is not None):
             raise LocalizedValueError(_CORRECTION_NEEDED if self.correction is None else _CORRECTION_ONLY)
-        if self.kind in (DataRequestKind.erasure, DataRequestKind.restriction) and self.password is None:
+        if self.kind in ACTS_AT_ONCE and self.password is None:
             raise LocalizedValueError(_PASSWORD_NEEDED)
         return self
 
