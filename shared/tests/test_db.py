@@ -493,8 +493,9 @@ class TestUndoOnRollback:
 
 class TestSqliteRequestSessionsTakeTurns:
     """Two requests that read and then write, at the same moment, on a SQLite file with their own connections:
-    in WAL mode the one whose snapshot went stale failed with 'database is locked' (a 500); with the process's
-    `TurnTakingSession` (make_sessionmaker) they take turns. The first reads, then writes only once the second
+    in WAL mode the one whose snapshot went stale fails with 'database is locked' (now a 503 with Retry-After,
+    as across processes, where turns cannot help; a 500 before); with the process's `TurnTakingSession`
+    (make_sessionmaker) they take turns. The first reads, then writes only once the second
     has answered (or after a second: with turns the second cannot answer before the first is done)."""
 
     def build(self, first_read: asyncio.Event, go: asyncio.Event) -> FastAPI:
@@ -535,7 +536,7 @@ class TestSqliteRequestSessionsTakeTurns:
             await engine.dispose()
 
     async def test_without_turns_the_stale_one_fails(self, tmp_path: Path) -> None:
-        assert await self.race(tmp_path, turns=False) == [500, 201]
+        assert await self.race(tmp_path, turns=False) == [503, 201]  # to be sent again (Retry-After)
 
     async def test_with_turns_both_are_written(self, tmp_path: Path) -> None:
         assert await self.race(tmp_path, turns=True) == [201, 201]
@@ -569,3 +570,17 @@ class TestSqliteRequestSessionsTakeTurns:
             await asyncio.wait_for(waiting, 1.0)
         finally:
             await engine.dispose()
+
+
+async def test_errors_never_show_the_statements_values(engine: AsyncEngine) -> None:
+    """`hide_parameters`: a failing statement's values (here a name) stay out of the error, and so of the log."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    async with engine.connect() as connection:
+        with pytest.raises(DBAPIError) as failure:
+            await connection.execute(
+                text("SELECT * FROM no_such_table WHERE name = :name"), {"name": "Rina Siregar"}
+            )
+    assert "Rina Siregar" not in str(failure.value)
+    assert "hidden due to hide_parameters" in str(failure.value)

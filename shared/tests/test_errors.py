@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Header, Query
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from siantar_shared.errors import (
@@ -17,6 +18,7 @@ from siantar_shared.errors import (
     Conflict,
     NotFound,
     Unauthorized,
+    database_unavailable,
     install_error_handlers,
     problem_body,
 )
@@ -109,6 +111,24 @@ def build_app() -> FastAPI:
     @app.get("/sync-boom")
     def sync_boom() -> None:
         raise KeyError(LEAKY_MESSAGE)
+
+    @app.get("/db-busy")
+    async def db_busy() -> None:
+        raise sa_exc.OperationalError(
+            "UPDATE complaint SET address_text=?",
+            ("Jl. Sutomo 12, rumah Rina",),
+            Exception("database is locked"),
+        )
+
+    @app.get("/db-gone")
+    async def db_gone() -> None:
+        raise sa_exc.DBAPIError(
+            "SELECT 1", None, ConnectionResetError("connection was closed"), connection_invalidated=True
+        )
+
+    @app.get("/db-integrity")
+    async def db_integrity() -> None:
+        raise sa_exc.IntegrityError("INSERT INTO widget", None, Exception("duplicate key"))
 
     @app.get("/unauthorized")
     async def unauthorized() -> None:
@@ -440,3 +460,28 @@ class TestUnhandled:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             body = assert_problem(await client.get("/"), 500)
         assert body["title"] == "Terjadi kesalahan pada server"
+
+
+class TestDatabaseUnavailable:
+    """A database that is busy (SQLite's writer lock), gone (a restart) or out of pool connections is a 503
+    with Retry-After: the transaction rolled back and the client may send the request again."""
+
+    @pytest.mark.parametrize("path", ["/db-busy", "/db-gone"])
+    async def test_503_with_retry_after(self, client: httpx.AsyncClient, path: str) -> None:
+        response = await client.get(path, headers=ENGLISH)
+        body = assert_problem(response, 503)
+        assert body["type"] == PROBLEM_BASE + "service-unavailable"
+        assert "nothing was saved" in body["detail"]
+        assert response.headers["retry-after"] == "1"
+        for secret in ("address_text", "Sutomo", "locked", "OperationalError"):
+            assert secret not in response.text
+
+    async def test_other_database_errors_stay_500(self, client: httpx.AsyncClient) -> None:
+        assert_problem(await client.get("/db-integrity"), 500)
+
+    def test_which_errors_are_transient(self) -> None:
+        assert database_unavailable(sa_exc.TimeoutError("QueuePool limit reached"))
+        assert database_unavailable(sa_exc.OperationalError("x", None, Exception("deadlock detected")))
+        assert not database_unavailable(sa_exc.IntegrityError("x", None, Exception("duplicate")))
+        assert not database_unavailable(sa_exc.DBAPIError("x", None, Exception("syntax error")))
+        assert not database_unavailable(RuntimeError("boom"))

@@ -87,10 +87,14 @@ class RecordMixin:
 
 
 def make_engine(url: str, *, app_name: str, pool_size: int = 5) -> AsyncEngine:
-    """An engine for PostgreSQL (named in pg_stat_activity) or SQLite (WAL, busy timeout, foreign keys)."""
+    """An engine for PostgreSQL (named in pg_stat_activity) or SQLite (WAL, busy timeout, foreign keys). Its
+    errors never show the statement's parameters (`hide_parameters`): they are logged with their traceback,
+    and the values are personal data as often as not."""
     if url.startswith("sqlite"):
         ensure_sqlite_folder(url)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_async_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
+        )
         configure_sqlite(engine)
         return engine
     # 2 x pool_size connections, all kept: overflow connections (the old max_overflow = pool_size) were closed
@@ -101,6 +105,7 @@ def make_engine(url: str, *, app_name: str, pool_size: int = 5) -> AsyncEngine:
         pool_size=2 * pool_size,
         max_overflow=0,
         connect_args={"server_settings": {"application_name": app_name[:63]}},
+        hide_parameters=True,  # a statement's values (names, addresses, texts) never reach an error or a log
     )
     ping_when_idle(engine)
     return engine

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -198,7 +199,35 @@ def _is_stock_detail(exc: StarletteHTTPException) -> bool:
         return False
 
 
+DATABASE_RETRY_AFTER = "1"  # seconds: a busy or restarting database is usually back within that
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """A database error that a retry may not meet: the connection was lost (or none came from the pool in
+    time), the server refused or cancelled the work, a deadlock was broken, or SQLite's writer lock was busy."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError)
+    )
+
+
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    if database_unavailable(exc):
+        # nothing was kept (the transaction rolled back): the client may send it again, with the same
+        # Idempotency-Key for a write
+        logger.warning("database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem_response(
+            request,
+            503,
+            ServiceUnavailable.title,
+            Text(
+                "Basis data sedang sibuk atau tidak terjangkau; tidak ada yang disimpan. Coba lagi sebentar lagi.",
+                "The database is busy or unreachable; nothing was saved. Please try again shortly.",
+            ),
+            type_=PROBLEM_BASE + ServiceUnavailable.slug,
+            headers={"Retry-After": DATABASE_RETRY_AFTER},
+        )
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
         request,
