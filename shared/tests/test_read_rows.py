@@ -223,3 +223,14 @@ async def test_a_driver_error_is_sqlalchemys_error(engine: AsyncEngine, maker: A
                 await read_rows(session, statement, tuple)
         else:
             assert all(row == (None,) for row in await read_rows(session, statement, tuple))
+
+
+async def test_an_in_list_of_uuids(engine: AsyncEngine, direct_reads: list[bool]) -> None:
+    async with make_read_sessionmaker(engine)() as session:
+        ids = [row[0] for row in await through_sqlalchemy(session, select(Thing.id).order_by(Thing.id))]
+        statement = select(*COLUMNS).where(Thing.id.in_(ids[:3])).order_by(Thing.id)
+        expected = await through_sqlalchemy(session, statement)
+        got = await read_rows(session, statement, tuple)
+    assert len(got) == 3
+    assert typed(got) == typed(expected)
+    assert direct_reads == DIRECT
