@@ -1,10 +1,16 @@
 """End to end through the gateway: the seeded demo people sign in, and a token issued by identity is
 accepted by another service, which verifies it against identity's JWKS fetched over HTTP."""
 
+import base64
+import hashlib
+import re
+import secrets
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+import jwt
 import pyotp
 from conftest import Platform
 
@@ -122,3 +128,66 @@ class TestServiceToService:
             "/permits/v1/events", headers={"Authorization": f"Bearer {tokens['access_token']}"}
         )
         assert events.status_code == 403
+
+
+class TestSignInWithOpenIdConnect:
+    """A third-party-style sign-in through the gateway, as an OIDC library does it: discovery, the authorization
+    page (PKCE, state, nonce), the code exchange with an ID token checked against the JWKS, then UserInfo; and
+    the access token works at another service."""
+
+    async def test_authorization_code_flow(self, gateway: httpx.AsyncClient, platform: Platform) -> None:
+        discovery = (await gateway.get("/identity/.well-known/openid-configuration")).json()
+        issuer = f"{platform.gateway_url}/identity"
+        assert discovery["issuer"] == issuer
+        for endpoint in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"):
+            assert discovery[endpoint].startswith(platform.gateway_url), endpoint
+
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        redirect_uri = "id.go.pematangsiantar.warga:/oauth/callback"
+        query = {
+            "response_type": "code", "client_id": "siantar-citizen-app", "redirect_uri": redirect_uri,
+            "scope": "openid profile complaints:read", "state": "st-42", "nonce": "nonce-42",
+            "code_challenge": challenge, "code_challenge_method": "S256",
+        }  # fmt: skip
+        page = await gateway.get(urlsplit(discovery["authorization_endpoint"]).path, params=query)
+        assert page.status_code == 200, page.text
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert found is not None
+        citizen = account(platform, roles=["citizen"])
+        form = {
+            "csrf_token": found.group(1), "decision": "allow",
+            "identifier": citizen["username"], "password": citizen["password"],
+        }  # fmt: skip
+        answer = await gateway.post(urlsplit(discovery["authorization_endpoint"]).path, data=form)
+        assert answer.status_code == 303, answer.text
+        location = answer.headers["location"]
+        assert location.startswith(redirect_uri)
+        returned = dict(parse_qsl(urlsplit(location).query))
+        assert (returned["state"], returned["iss"]) == ("st-42", issuer)
+
+        exchange = await gateway.post(
+            urlsplit(discovery["token_endpoint"]).path,
+            data={
+                "grant_type": "authorization_code", "client_id": "siantar-citizen-app", "code": returned["code"],
+                "redirect_uri": redirect_uri, "code_verifier": verifier,
+            },
+        )  # fmt: skip
+        assert exchange.status_code == 200, exchange.text
+        tokens = exchange.json()
+        jwks = (await gateway.get(urlsplit(discovery["jwks_uri"]).path)).json()
+        kid = jwt.get_unverified_header(tokens["id_token"])["kid"]
+        key = jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == kid)).key
+        claims = jwt.decode(
+            tokens["id_token"], key, algorithms=discovery["id_token_signing_alg_values_supported"],
+            audience="siantar-citizen-app", issuer=issuer,
+        )  # fmt: skip
+        assert claims["nonce"] == "nonce-42"
+
+        bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+        userinfo = await gateway.get(urlsplit(discovery["userinfo_endpoint"]).path, headers=bearer)
+        assert userinfo.status_code == 200, userinfo.text
+        assert userinfo.json()["sub"] == claims["sub"]
+        assert userinfo.json()["name"]
+        mine = await gateway.get("/complaints/v1/me/complaints", headers=bearer)
+        assert mine.status_code == 200, mine.text
