@@ -230,3 +230,80 @@ class TestReadPersonalData:
     @pytest.mark.auth(roles=["dpo"])
     async def test_unknown_account_is_404(self, client: AsyncClient) -> None:
         assert (await client.get(url(uuid.uuid4(), "legal_request"))).status_code == 404
+
+
+class TestGrantedRequestsAreCarriedOut:
+    """A staff member's erasure, restriction or restriction_lift waits for the DPO; granting it does it."""
+
+    async def staff_request(
+        self, session: AsyncSession, crypto: Crypto, kind: str, *, restricted: bool = False
+    ) -> tuple[Any, DataRequest, str]:
+        phone = "+628139" + uuid.uuid4().hex[:8].translate(str.maketrans("abcdef", "123456"))
+        officer = await create_account(
+            session, crypto, kind=AccountKind.staff, roles=["officer"], phone=phone,
+            username=f"petugas.{uuid.uuid4().hex[:8]}",
+        )  # fmt: skip
+        if restricted:
+            officer.restricted_at = datetime.now(UTC)
+            await session.flush()
+        entry = await save(
+            session,
+            DataRequest(account_id=officer.id, kind=kind, due_at=datetime.now(UTC) + timedelta(days=3)),
+        )
+        return officer, entry, phone
+
+    async def complete(
+        self, client: AsyncClient, test_keys: TestKeys, entry: DataRequest, outcome: str = "completed"
+    ) -> Any:
+        headers = bearer(test_keys, uuid.uuid4(), ["dpo"])
+        body = {"note": "Sesuai permintaan.", "outcome": outcome}
+        return await client.post(f"{QUEUE}/{entry.id}/complete", json=body, headers=headers)
+
+    async def test_a_granted_restriction_restricts_after_telling_them(
+        self, client: AsyncClient, session: AsyncSession, crypto: Crypto, test_keys: TestKeys, outbox: Path
+    ) -> None:
+        officer, entry, phone = await self.staff_request(session, crypto, "restriction")
+        assert (await self.complete(client, test_keys, entry)).status_code == 200
+        await session.refresh(officer)
+        assert officer.restricted_at is not None
+        told = [m for m in outbox_messages(outbox, "sms", "pembatasan pemrosesan") if m["to"] == phone]
+        assert len(told) == 1  # sent before the restriction stopped messages
+
+    async def test_a_granted_erasure_erases(
+        self, client: AsyncClient, session: AsyncSession, crypto: Crypto, test_keys: TestKeys
+    ) -> None:
+        officer, entry, _ = await self.staff_request(session, crypto, "erasure")
+        assert (await self.complete(client, test_keys, entry)).status_code == 200
+        await session.refresh(officer)
+        assert (officer.status, officer.username, officer.phone_ciphertext) == ("erased", None, None)
+        actions = await session.scalars(
+            select(AuditRecord.action).where(AuditRecord.subject_id == officer.id)
+        )
+        assert "account.erased" in list(actions)
+
+    async def test_a_granted_lift_lifts_then_tells_them(
+        self, client: AsyncClient, session: AsyncSession, crypto: Crypto, test_keys: TestKeys, outbox: Path
+    ) -> None:
+        officer, entry, phone = await self.staff_request(session, crypto, "restriction_lift", restricted=True)
+        assert (await self.complete(client, test_keys, entry)).status_code == 200
+        await session.refresh(officer)
+        assert officer.restricted_at is None
+        told = [m for m in outbox_messages(outbox, "sms", "pencabutan pembatasan") if m["to"] == phone]
+        assert len(told) == 1  # after the lift: a restricted account gets no message
+
+    async def test_a_refusal_changes_nothing(
+        self, client: AsyncClient, session: AsyncSession, crypto: Crypto, test_keys: TestKeys
+    ) -> None:
+        officer, entry, _ = await self.staff_request(session, crypto, "erasure")
+        assert (await self.complete(client, test_keys, entry, outcome="refused")).status_code == 200
+        await session.refresh(officer)
+        assert officer.status == "active"
+        assert officer.username is not None
+
+    async def test_what_cannot_apply_is_409_and_stays_open(
+        self, client: AsyncClient, session: AsyncSession, crypto: Crypto, test_keys: TestKeys
+    ) -> None:
+        _, entry, _ = await self.staff_request(session, crypto, "restriction", restricted=True)
+        assert (await self.complete(client, test_keys, entry)).status_code == 409
+        await session.refresh(entry)
+        assert entry.status == "open"

@@ -74,6 +74,7 @@ DATA_REQUEST_KIND = Param(
         "correction": Text("perbaikan data", "correction"),
         "erasure": Text("penghapusan data", "erasure"),
         "restriction": Text("pembatasan pemrosesan", "restriction of processing"),
+        "restriction_lift": Text("pencabutan pembatasan pemrosesan", "lifting the restriction of processing"),
     },
 )
 DATA_REQUEST_OUTCOME = Param(

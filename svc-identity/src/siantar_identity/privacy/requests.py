@@ -50,10 +50,7 @@ async def create_request(
     acts = body.kind in ACTS_AT_ONCE
     if acts:
         await reauthenticate(session, account, body.password, request=request, principal=principal, at=at)
-    if body.kind is DataRequestKind.restriction and account.restricted_at is not None:
-        raise AlreadyRestricted()
-    if body.kind is DataRequestKind.restriction_lift and account.restricted_at is None:
-        raise NotRestricted()
+    check_applicable(body.kind, account)
     entry = DataRequest(
         account_id=account.id, kind=body.kind, status="open", due_at=at + RESPONSE_TIME, created_at=at
     )
@@ -86,15 +83,40 @@ async def _carry_out(
     at: datetime,
 ) -> None:
     """Erase, restrict or lift the restriction at once, and close the request as done by the person."""
-    if entry.kind == DataRequestKind.erasure:
-        await erase(session, account, request=request, principal=principal, at=at)
-    elif entry.kind == DataRequestKind.restriction:
-        await restrict(session, account, request=request, principal=principal, at=at)
-    else:
-        await lift_restriction(session, account, request=request, principal=principal, at=at)
+    await carry_out(
+        session, DataRequestKind(entry.kind), account, request=request, principal=principal, at=at
+    )
     entry.status, entry.completed_at, entry.completed_by = "completed", at, account.id
     entry.note = SELF_SERVICE_NOTE
     await session.flush()
+
+
+def check_applicable(kind: DataRequestKind, account: Account) -> None:
+    """409 when the request cannot apply: restricting what is restricted, lifting what is not."""
+    if kind is DataRequestKind.restriction and account.restricted_at is not None:
+        raise AlreadyRestricted()
+    if kind is DataRequestKind.restriction_lift and account.restricted_at is None:
+        raise NotRestricted()
+
+
+async def carry_out(
+    session: AsyncSession,
+    kind: DataRequestKind,
+    account: Account,
+    *,
+    request: Request,
+    principal: Principal,
+    at: datetime,
+) -> None:
+    """Do what an erasure, restriction or restriction_lift request asks (the person's, or the DPO's grant)."""
+    if kind is DataRequestKind.erasure:
+        await erase(session, account, request=request, principal=principal, at=at)
+    elif kind is DataRequestKind.restriction:
+        await restrict(session, account, request=request, principal=principal, at=at)
+    elif kind is DataRequestKind.restriction_lift:
+        await lift_restriction(session, account, request=request, principal=principal, at=at)
+    else:
+        raise ValueError(f"a {kind} request is answered, not carried out")
 
 
 def to_read(entry: DataRequest, crypto: Crypto, at: datetime) -> DataRequestRead:

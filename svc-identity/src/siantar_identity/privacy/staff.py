@@ -20,10 +20,13 @@ from siantar_identity.privacy.exceptions import (
     DataRequestNotFound,
     PurposeNotAllowed,
 )
-from siantar_identity.privacy.requests import to_read
+from siantar_identity.privacy.requests import carry_out, check_applicable, to_read
 from siantar_identity.privacy.schemas import (
+    ACTS_AT_ONCE,
     AccessPurpose,
     DataRequestCompletion,
+    DataRequestKind,
+    DataRequestOutcome,
     DataRequestStaffRead,
     DataRequestStatusFilter,
     PersonalDataRead,
@@ -94,12 +97,20 @@ async def complete(
     principal: Principal,
     at: datetime,
 ) -> DataRequestStaffRead:
-    """Close an open request with a note for the person, and tell them it was answered."""
+    """Close an open request with a note for the person, and tell them it was answered. A granted erasure,
+    restriction or restriction_lift (a staff member's: citizens' are carried out at once) is carried out
+    here, with the DPO as its actor; the message goes out before an erasure or a restriction would stop
+    it, and after a lift."""
     entry = await repository.get_data_request(session, request_id)
     if entry is None:
         raise DataRequestNotFound()
     if entry.status != "open":
         raise DataRequestClosed()
+    account = await repository.get_account(session, entry.account_id)
+    kind = DataRequestKind(entry.kind)
+    acts = body.outcome is DataRequestOutcome.completed and kind in ACTS_AT_ONCE and account is not None
+    if acts and account is not None:
+        check_applicable(kind, account)
     entry.status, entry.completed_at, entry.completed_by = body.outcome.value, at, principal.subject
     entry.note = body.note
     await session.flush()
@@ -113,7 +124,8 @@ async def complete(
         kind=entry.kind,
         outcome_of_request=body.outcome.value,
     )
-    account = await repository.get_account(session, entry.account_id)
+    if acts and account is not None and kind is DataRequestKind.restriction_lift:
+        await carry_out(session, kind, account, request=request, principal=principal, at=at)
     if account is not None:
         await notify_service.deliver(
             session,
@@ -124,6 +136,8 @@ async def complete(
             params={"kind": entry.kind, "outcome": body.outcome.value},
             at=at,
         )
+    if acts and account is not None and kind is not DataRequestKind.restriction_lift:
+        await carry_out(session, kind, account, request=request, principal=principal, at=at)
     return DataRequestStaffRead(**to_read(entry, crypto, at).model_dump(), account_id=entry.account_id)
 
 
