@@ -114,6 +114,7 @@ class TestFeesAndPayment:
             "amount": 127500,
             "state": "approval",
             "duplicate": False,
+            "surplus": False,
         }
         again = ok(await client.post(CALLBACK, content=body, headers=headers))
         assert again["duplicate"] is True
@@ -148,6 +149,46 @@ class TestFeesAndPayment:
         assert (await act(client, app, "payments", actors.applicant(), body)).status_code == 403
         recorded = ok(await act(client, app, "payments", actors.officer(), body))
         assert recorded["state"] == "approval"
+
+    async def test_a_bank_payment_after_a_counter_payment_is_kept_for_a_refund(
+        self, client: AsyncClient, session: AsyncSession, test_keys: TestKeys, secret: str
+    ) -> None:
+        """The applicant paid at the counter and then at the bank: the bank has the money, so its callback is
+        accepted and kept as a surplus (to refund), and the application does not move."""
+        await seed_types(session)
+        await fee_type(client, test_keys)
+        actors = Actors(test_keys)
+        app = await to_payment(client, actors)
+        proof = ok(
+            await client.post(
+                f"{APPS}/{app['id']}/documents/payment_proof",
+                files={"file": ("slip.jpg", jpeg(), "image/jpeg")},
+                headers=actors.officer(),
+            ),
+            201,
+        )
+        counter = {"payment_reference": "TELLER-1", "amount": 127500, "paid_at": "2026-11-28T09:00:00+07:00",
+                   "proof_document_id": proof["id"]}  # fmt: skip
+        assert ok(await act(client, app, "payments", actors.officer(), counter))["state"] == "approval"
+        payload = {"payment_reference": "BSU-2", "billing_code": app["fee"]["billing_code"], "amount": 127500,
+                   "paid_at": "2026-11-28T10:00:00+07:00"}  # fmt: skip
+        body, headers = signed(secret, payload)
+        kept = ok(await client.post(CALLBACK, content=body, headers=headers))
+        assert (kept["surplus"], kept["duplicate"], kept["state"]) == (True, False, "approval")
+        again = ok(await client.post(CALLBACK, content=body, headers=headers))
+        assert (again["surplus"], again["duplicate"]) == (True, True)
+        rows = (
+            await session.execute(text("SELECT reference, surplus FROM payment ORDER BY reference"))
+        ).all()
+        assert [tuple(row) for row in rows] == [("BSU-2", True), ("TELLER-1", False)]
+        history = ok(await client.get(f"{APPS}/{app['id']}/history", headers=actors.applicant()))["items"]
+        actions = [h["action"] for h in history]
+        assert actions.count("payment") == 1
+        assert actions.count("surplus_payment") == 1
+        # an officer recording a second counter payment is still refused: the fee is settled
+        second = {**counter, "payment_reference": "TELLER-2"}
+        current = ok(await client.get(f"{APPS}/{app['id']}", headers=actors.officer()))
+        assert (await act(client, current, "payments", actors.officer(), second)).status_code in (409, 422)
 
 
 class TestWorkflowRules:

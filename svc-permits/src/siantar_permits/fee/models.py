@@ -3,7 +3,8 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Date, ForeignKey, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siantar_permits.db import Base
@@ -35,3 +36,6 @@ class Payment(RecordMixin, Base):
     proof_document_id: Mapped[UUID | None] = mapped_column(ForeignKey("application_document.id"))
     recorded_by: Mapped[UUID | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)
+    # money the bank took when the fee was already settled (paid at the counter too) or the application had
+    # ended: kept, and announced, so that it is refunded; it never moves the application
+    surplus: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())

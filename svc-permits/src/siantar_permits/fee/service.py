@@ -19,7 +19,7 @@ from siantar_permits.application.models import Application
 from siantar_permits.application.numbers import next_number
 from siantar_permits.application.service import DECIDERS, definition_of
 from siantar_permits.application.states import State
-from siantar_permits.application.workflow import check_version, must, require_state, transition
+from siantar_permits.application.workflow import check_version, must, record, require_state, transition
 from siantar_permits.audit import Actor
 from siantar_permits.auth import is_licensing_staff
 from siantar_permits.document.models import ApplicationDocument
@@ -30,6 +30,8 @@ from siantar_shared.auth import Principal
 from siantar_shared.calendar import WIB
 from siantar_shared.errors import Conflict
 from siantar_shared.i18n import Text
+
+BANK_CALLBACK = "bank_callback"  # the channel of a payment the bank reported
 
 
 class BankCallback(BaseModel):
@@ -55,6 +57,11 @@ class PaymentRecorded(BaseModel):
     amount: int
     state: str
     duplicate: bool = Field(description="True when this reference was already recorded (nothing changed)")
+    surplus: bool = Field(
+        default=False,
+        description="True when the fee was already settled or the application had ended: the payment is kept "
+        "for a refund and the application does not move",
+    )
 
 
 class PaymentConflict(Conflict):
@@ -147,8 +154,12 @@ async def _apply(
                 )
             )
         return PaymentRecorded(
-            application_id=app.id, payment_reference=reference, amount=amount, state=app.state, duplicate=True
-        )
+            application_id=app.id, payment_reference=reference, amount=amount, state=app.state, duplicate=True,
+            surplus=previous.surplus,
+        )  # fmt: skip
+    if channel == BANK_CALLBACK and (assessment.paid_at is not None or app.state != State.awaiting_payment):
+        # the bank has taken the money: refusing its callback would lose the record of it
+        return await _surplus(session, app, reference=reference, amount=amount, paid_at=paid_at, by=by)
     if amount != assessment.amount:
         raise PaymentConflict(
             Text(
@@ -190,6 +201,26 @@ async def _apply(
     )
 
 
+async def _surplus(
+    session: AsyncSession, app: Application, *, reference: str, amount: int, paid_at: datetime, by: Actor
+) -> PaymentRecorded:
+    """A bank payment for a fee already settled, or for an application no longer awaiting it: kept, marked
+    surplus, recorded on the application's history (and its event) without changing its state, so that the
+    licensing office refunds it."""
+    session.add(
+        Payment(
+            application_id=app.id, reference=reference, channel=BANK_CALLBACK, amount=amount, paid_at=paid_at,
+            recorded_by=by.id, surplus=True,
+        )
+    )  # fmt: skip
+    data = {"reference": reference, "amount": amount, "channel": BANK_CALLBACK}
+    await record(session, app, action="surplus_payment", before=app.state, by=by, data=data, bump=False)
+    return PaymentRecorded(
+        application_id=app.id, payment_reference=reference, amount=amount, state=app.state, duplicate=False,
+        surplus=True,
+    )  # fmt: skip
+
+
 async def bank_callback(session: AsyncSession, body: BankCallback, now: datetime) -> PaymentRecorded:
     assessment = await session.scalar(
         select(FeeAssessment).where(FeeAssessment.billing_code == body.billing_code)
@@ -202,7 +233,7 @@ async def bank_callback(session: AsyncSession, body: BankCallback, now: datetime
         reference=body.payment_reference,
         amount=body.amount,
         paid_at=body.paid_at,
-        channel="bank_callback",
+        channel=BANK_CALLBACK,
         by=Actor.system("bank-callback"),
         now=now,
     )
