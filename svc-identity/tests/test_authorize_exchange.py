@@ -2,7 +2,7 @@
 
 import base64
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -438,6 +438,16 @@ class TestUserInfo:
         answer = await client.get(USERINFO, headers={"Authorization": f"Bearer {body['access_token']}"})
         assert answer.status_code == 401
         assert "Warga" not in answer.text
+
+    async def test_a_restricted_person_is_not_named(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        account, _, body = await self.signed_in(client, session, settings, ["openid", "profile"])
+        await session.execute(
+            update(Account).where(Account.id == account.id).values(restricted_at=datetime.now(UTC))
+        )
+        answer = await client.get(USERINFO, headers={"Authorization": f"Bearer {body['access_token']}"})
+        assert answer.json() == {"sub": str(account.id)}
 
     async def test_discovery_names_it(self, client: AsyncClient) -> None:
         document = (await client.get("/identity/.well-known/openid-configuration")).json()

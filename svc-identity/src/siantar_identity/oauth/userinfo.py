@@ -1,7 +1,7 @@
 """OpenID Connect's UserInfo endpoint (OIDC Core §5.3): `GET` or `POST /identity/v1/oauth/userinfo` with an
 access token that carries the `openid` scope. It answers `sub`, and with the `profile` scope the person's name
-and language (`name`, `locale`): what the consent page told them the app would see ("See your name"). Never a
-phone number, email or NIK. An account no longer active (disabled, erased) answers 401 `invalid_token`."""
+and language (`name`, `locale`): what the consent page told them the app would see ("See your name"), unless
+they restricted the processing of their data. Never a phone number, email or NIK. An account no longer active (disabled, erased) answers 401 `invalid_token`."""
 
 from typing import Annotated
 
@@ -43,7 +43,8 @@ async def _userinfo(principal: Principal, session: SessionDep) -> JSONResponse:
     if account is None or account.status != AccountStatus.active:
         raise Unauthorized(Text("Akun tidak lagi aktif", "The account is no longer active"))
     claims = {"sub": str(account.id)}
-    if PROFILE_SCOPE in principal.scopes:
+    # a person who restricted the processing of their data (UU 27/2022 Ps. 11) is named to no app meanwhile
+    if PROFILE_SCOPE in principal.scopes and account.restricted_at is None:
         if account.full_name:
             claims["name"] = account.full_name
         claims["locale"] = account.language
