@@ -57,7 +57,9 @@ router = APIRouter(tags=["payments"])
 async def bank_callback(request: Request, session: SessionDep) -> service.PaymentRecorded:
     """The signature over the raw body and the timestamp is checked first (a stale timestamp is a replay:
     401); the payment is idempotent on its reference (the same callback again changes nothing and says
-    `duplicate: true`); the amount must equal the assessment (409)."""
+    `duplicate: true`); the amount must equal the assessment (409). A payment for a fee already settled (paid
+    at the counter too) or for an application no longer awaiting payment is kept for a refund and says
+    `surplus: true`: the bank has the money, so it is never refused."""
     settings: Settings = request.state.settings
     raw = await request.body()
     now = utcnow()
