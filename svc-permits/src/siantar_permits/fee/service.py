@@ -11,6 +11,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_permits.application import sla
@@ -146,17 +147,7 @@ async def _apply(
     assert app is not None
     previous = await session.scalar(select(Payment).where(Payment.reference == reference))
     if previous is not None:
-        if previous.application_id != app.id or previous.amount != amount:
-            raise PaymentConflict(
-                Text(
-                    "Referensi pembayaran sudah dipakai untuk data lain",
-                    "This payment reference was already used for other data",
-                )
-            )
-        return PaymentRecorded(
-            application_id=app.id, payment_reference=reference, amount=amount, state=app.state, duplicate=True,
-            surplus=previous.surplus,
-        )  # fmt: skip
+        return _recorded_before(previous, app, reference=reference, amount=amount)
     if channel == BANK_CALLBACK and (assessment.paid_at is not None or app.state != State.awaiting_payment):
         # the bank has taken the money: refusing its callback would lose the record of it
         return await _surplus(session, app, reference=reference, amount=amount, paid_at=paid_at, by=by)
@@ -168,18 +159,18 @@ async def _apply(
             )
         )
     require_state(app, State.awaiting_payment)
-    session.add(
-        Payment(
-            application_id=app.id,
-            reference=reference,
-            channel=channel,
-            amount=amount,
-            paid_at=paid_at,
-            proof_document_id=proof,
-            recorded_by=by.id,
-            note=note,
-        )
+    payment = Payment(
+        application_id=app.id,
+        reference=reference,
+        channel=channel,
+        amount=amount,
+        paid_at=paid_at,
+        proof_document_id=proof,
+        recorded_by=by.id,
+        note=note,
     )
+    if not await _inserted(session, payment):
+        return await _recorded_meanwhile(session, app, reference=reference, amount=amount)
     assessment.paid_at = paid_at
     definition = await definition_of(session, app)
     cal = await sla.calendar(session)
@@ -207,17 +198,53 @@ async def _surplus(
     """A bank payment for a fee already settled, or for an application no longer awaiting it: kept, marked
     surplus, recorded on the application's history (and its event) without changing its state, so that the
     licensing office refunds it."""
-    session.add(
-        Payment(
-            application_id=app.id, reference=reference, channel=BANK_CALLBACK, amount=amount, paid_at=paid_at,
-            recorded_by=by.id, surplus=True,
-        )
+    payment = Payment(
+        application_id=app.id, reference=reference, channel=BANK_CALLBACK, amount=amount, paid_at=paid_at,
+        recorded_by=by.id, surplus=True,
     )  # fmt: skip
+    if not await _inserted(session, payment):
+        return await _recorded_meanwhile(session, app, reference=reference, amount=amount)
     data = {"reference": reference, "amount": amount, "channel": BANK_CALLBACK}
     await record(session, app, action="surplus_payment", before=app.state, by=by, data=data, bump=False)
     return PaymentRecorded(
         application_id=app.id, payment_reference=reference, amount=amount, state=app.state, duplicate=False,
         surplus=True,
+    )  # fmt: skip
+
+
+async def _inserted(session: AsyncSession, payment: Payment) -> bool:
+    """Insert the payment under a savepoint; False when its reference was recorded meanwhile (the bank's retry
+    crossing its first attempt): the unique reference decides, and the other attempt answers as a duplicate."""
+    try:
+        async with session.begin_nested():
+            session.add(payment)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _recorded_meanwhile(
+    session: AsyncSession, app: Application, *, reference: str, amount: int
+) -> PaymentRecorded:
+    await session.refresh(app, attribute_names=["state"])  # as the other attempt left it
+    previous = await session.scalar(select(Payment).where(Payment.reference == reference))
+    if previous is None:  # not a duplicate reference after all: let the caller's request fail and be retried
+        raise PaymentConflict(Text("Pembayaran tidak dapat dicatat", "The payment could not be recorded"))
+    return _recorded_before(previous, app, reference=reference, amount=amount)
+
+
+def _recorded_before(previous: Payment, app: Application, *, reference: str, amount: int) -> PaymentRecorded:
+    """The answer for a reference already recorded: the same payment again, or a conflict."""
+    if previous.application_id != app.id or previous.amount != amount:
+        raise PaymentConflict(
+            Text(
+                "Referensi pembayaran sudah dipakai untuk data lain",
+                "This payment reference was already used for other data",
+            )
+        )
+    return PaymentRecorded(
+        application_id=app.id, payment_reference=reference, amount=amount, state=app.state, duplicate=True,
+        surplus=previous.surplus,
     )  # fmt: skip
 
 
