@@ -358,6 +358,44 @@ class TestIdToken:
         # the person by `sub` only: nothing personal in a token the app may keep or log
         assert not {"name", "phone_number", "nik", "email", "roles", "scope"} & set(claims)
 
+    async def test_a_refresh_gives_a_new_one_for_the_same_sign_in(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        _, app, body = await self.signed_in(
+            client, session, settings, ["openid", "complaints:read"], nonce="n-1"
+        )
+        first = jwt.decode(body["id_token"], options={"verify_signature": False})
+        refreshed = await client.post(
+            TOKEN,
+            data={
+                "grant_type": "refresh_token",
+                "client_id": app.client_id,
+                "refresh_token": body["refresh_token"],
+            },
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        again = refreshed.json()
+        token = again["id_token"]
+        claims = jwt.decode(
+            token, await self.key_of(client, token), algorithms=["RS256"], audience=app.client_id,
+            issuer=settings.issuer,
+        )  # fmt: skip
+        assert (claims["sub"], claims["sid"], claims["auth_time"]) == (
+            first["sub"],
+            first["sid"],
+            first["auth_time"],
+        )
+        assert "nonce" not in claims  # OIDC Core 12.2
+        digest = hashlib.sha256(again["access_token"].encode()).digest()[:16]
+        assert claims["at_hash"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        narrowed = await client.post(
+            TOKEN,
+            data={"grant_type": "refresh_token", "client_id": app.client_id,
+                  "refresh_token": again["refresh_token"], "scope": "complaints:read"},
+        )  # fmt: skip
+        assert narrowed.status_code == 200, narrowed.text
+        assert "id_token" not in narrowed.json()
+
     async def test_without_a_nonce_there_is_none(
         self, client: AsyncClient, session: AsyncSession, settings: Settings
     ) -> None:

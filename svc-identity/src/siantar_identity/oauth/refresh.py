@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from siantar_identity.account.models import Account, AccountStatus
 from siantar_identity.client.models import ApiClient
 from siantar_identity.oauth.exceptions import InvalidGrant
-from siantar_identity.oauth.issuance import grant_scope, issue_tokens
+from siantar_identity.oauth.issuance import OPENID_SCOPE, grant_scope, issue_tokens, mint_id_token
 from siantar_identity.oauth.models import RefreshToken, TokenFamily
 from siantar_identity.oauth.revocation import find_refresh_token, revoke_family
 from siantar_identity.oauth.schemas import TokenResponse
@@ -36,7 +36,7 @@ async def refresh_tokens(
     session: AsyncSession, request: Request, *, client: ApiClient, refresh_token: str, scope: str | None
 ) -> TokenResponse:
     """New tokens for a valid refresh token of `client`; `InvalidGrant` otherwise. `scope` may narrow the
-    access token's scope, never widen it (RFC 6749 §6)."""
+    access token's scope, never widen it (RFC 6749 §6). With `openid` still granted, a new ID token too."""
     at = request.state.clock.now()
     stored = await find_refresh_token(session, refresh_token)
     family = await session.get(TokenFamily, stored.family_id) if stored else None
@@ -52,7 +52,7 @@ async def refresh_tokens(
     account = await session.get(Account, family.account_id)
     if account is None or account.status != AccountStatus.active:
         await _end(session, request, family, "account_inactive", REVOKED)
-    return await issue_tokens(
+    tokens = await issue_tokens(
         session,
         request.state,
         account=account,
@@ -62,6 +62,19 @@ async def refresh_tokens(
         auth_time=family.auth_time,
         family=family,
     )
+    if OPENID_SCOPE in granted.split():  # OIDC Core §12.2: a new ID token for the same sign-in, no nonce
+        tokens.id_token = await mint_id_token(
+            session,
+            request.state,
+            account=account,
+            client=client,
+            access_token=tokens.access_token,
+            amr=list(family.amr),
+            auth_time=family.auth_time,
+            nonce=None,
+            family_id=family.id,
+        )
+    return tokens
 
 
 async def _mark_used(session: AsyncSession, stored: RefreshToken, *, at: datetime) -> bool:
