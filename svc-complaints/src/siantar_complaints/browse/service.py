@@ -375,6 +375,7 @@ async def _sla_risk(session: AsyncSession, risk: SlaRisk, now: datetime) -> Colu
     running = and_(_TABLE.sla_stage.is_not(None), _TABLE.sla_paused.is_(False))
     if risk == SlaRisk.breached:
         return and_(running, _TABLE.sla_due_at < now)
-    calendar = await load_calendar(session, Holiday)
+    # the page's own calendar (`_reference`): the filter and the items' `at_risk` flags use one horizon
+    calendar = (await _reference(session, set())).calendar
     horizon = calendar.add_working_days(now, AT_RISK_WORKING_DAYS)
     return and_(running, _TABLE.sla_due_at >= now, _TABLE.sla_due_at <= horizon)
