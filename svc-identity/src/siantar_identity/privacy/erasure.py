@@ -2,6 +2,7 @@
 other services in the same transaction, so that complaints and permits pseudonymise or pause their side."""
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,22 +40,10 @@ async def erase(
     await session.flush()
     await repository.delete_secrets_and_copies(session, account.id)
     revoked = await revoke_account_families(session, account.id, reason="account_erased", at=at)
-    await record(
-        session,
-        "account.erased",
-        request=request,
-        actor=principal,
-        subject_id=account.id,
+    await _announce(
+        session, account, "account.erased", ERASED_EVENT, request=request, principal=principal,
         token_families_revoked=revoked,
-    )
-    await emit(
-        session,
-        platform,
-        type=ERASED_EVENT,
-        subject=str(account.id),
-        data={"subject_id": account.id},
-        source=event_source("identity"),
-    )
+    )  # fmt: skip
 
 
 async def restrict(
@@ -64,14 +53,8 @@ async def restrict(
     learn of it by the `account.restricted` event in this same transaction."""
     account.restricted_at = at
     await session.flush()
-    await record(session, "account.restricted", request=request, actor=principal, subject_id=account.id)
-    await emit(
-        session,
-        platform,
-        type=RESTRICTED_EVENT,
-        subject=str(account.id),
-        data={"subject_id": account.id},
-        source=event_source("identity"),
+    await _announce(
+        session, account, "account.restricted", RESTRICTED_EVENT, request=request, principal=principal
     )
 
 
@@ -82,13 +65,29 @@ async def lift_restriction(
     learn of it by the `account.restriction-lifted` event in this same transaction."""
     account.restricted_at = None
     await session.flush()
-    await record(
-        session, "account.restriction_lifted", request=request, actor=principal, subject_id=account.id
-    )
+    await _announce(
+        session, account, "account.restriction_lifted", RESTRICTION_LIFTED_EVENT, request=request,
+        principal=principal,
+    )  # fmt: skip
+
+
+async def _announce(
+    session: AsyncSession,
+    account: Account,
+    action: str,
+    event_type: str,
+    *,
+    request: Request,
+    principal: Principal,
+    **detail: Any,
+) -> None:
+    """The audit record of what was done to `account`, and the event that tells the other services (its
+    subject id only), in the caller's transaction."""
+    await record(session, action, request=request, actor=principal, subject_id=account.id, **detail)
     await emit(
         session,
         platform,
-        type=RESTRICTION_LIFTED_EVENT,
+        type=event_type,
         subject=str(account.id),
         data={"subject_id": account.id},
         source=event_source("identity"),
