@@ -24,8 +24,7 @@ from siantar_complaints.complaint.models import Complaint, ComplaintUpdate
 from siantar_complaints.lifecycle import service
 from siantar_complaints.lifecycle.models import NotificationOutbox
 from siantar_complaints.models import platform
-from siantar_shared.db import make_engine, make_sessionmaker
-from siantar_shared.testing.databases import fresh_database
+from siantar_shared.testing.databases import sessions_of_fresh_database
 from siantar_shared.testing.plugin import StateInjector
 from siantar_shared.testing.tokens import TestKeys
 
@@ -59,47 +58,40 @@ async def test_two_officers_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cast = Cast(test_keys)
-    async with fresh_database("lifecycle_race", alembic_ini) as url:
-        engine = make_engine(url, app_name="test.lifecycle.race")
-        sessionmaker = make_sessionmaker(engine)
-        try:
-            async with sessionmaker() as setup, setup.begin():
-                await seed_catalogue(setup)
-                complaint = await create_complaint(
-                    setup, status="dispositioned", reporter_id=cast.reporter.subject
-                )
-            barrier = asyncio.Barrier(2)
-            begin = service.begin
-
-            async def begin_then_wait(*args: Any, **kwargs: Any) -> service.Change:
-                change = await begin(*args, **kwargs)  # both pass their If-Match check on version 1
-                await barrier.wait()
-                return change
-
-            monkeypatch.setattr(service, "begin", begin_then_wait)
-            transport = httpx.ASGITransport(
-                app=StateInjector(app, {**app_state, "sessionmaker": sessionmaker})
+    async with sessions_of_fresh_database("lifecycle_race", alembic_ini) as sessionmaker:
+        async with sessionmaker() as setup, setup.begin():
+            await seed_catalogue(setup)
+            complaint = await create_complaint(
+                setup, status="dispositioned", reporter_id=cast.reporter.subject
             )
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-                path = f"{BASE}/{complaint.id}/actions/start"
-                responses = await asyncio.gather(
-                    client.post(path, json={"note": "saya"}, headers=cast.officer.headers(complaint)),
-                    client.post(path, json={"note": "saya juga"}, headers=cast.officer2.headers(complaint)),
-                )
-            statuses = sorted(r.status_code for r in responses)
-            assert statuses == [200, 412], [r.text for r in responses]
-            winner = (cast.officer, cast.officer2)[[r.status_code for r in responses].index(200)]
-            loser = next(r for r in responses if r.status_code == 412)
-            expected = service.stale().detail
-            assert loser.json()["detail"] in (expected.id, expected.en)  # type: ignore[union-attr]  # the race, not If-Match
-            async with sessionmaker() as check:
-                saved = (await check.scalars(select(Complaint).where(Complaint.id == complaint.id))).one()
-                assert saved.status == "in_progress"
-                assert saved.assigned_officer_id == winner.subject
-                assert saved.version == complaint.version + 1
-                entries = list(await check.scalars(select(ComplaintUpdate)))
-                assert [(e.actor_id, e.to_status) for e in entries] == [(winner.subject, "in_progress")]
-                assert len(list(await check.scalars(select(platform.outbox_event)))) == 1
-                assert len(list(await check.scalars(select(NotificationOutbox)))) == 1  # the reporter, once
-        finally:
-            await engine.dispose()
+        barrier = asyncio.Barrier(2)
+        begin = service.begin
+
+        async def begin_then_wait(*args: Any, **kwargs: Any) -> service.Change:
+            change = await begin(*args, **kwargs)  # both pass their If-Match check on version 1
+            await barrier.wait()
+            return change
+
+        monkeypatch.setattr(service, "begin", begin_then_wait)
+        transport = httpx.ASGITransport(app=StateInjector(app, {**app_state, "sessionmaker": sessionmaker}))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            path = f"{BASE}/{complaint.id}/actions/start"
+            responses = await asyncio.gather(
+                client.post(path, json={"note": "saya"}, headers=cast.officer.headers(complaint)),
+                client.post(path, json={"note": "saya juga"}, headers=cast.officer2.headers(complaint)),
+            )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200, 412], [r.text for r in responses]
+        winner = (cast.officer, cast.officer2)[[r.status_code for r in responses].index(200)]
+        loser = next(r for r in responses if r.status_code == 412)
+        expected = service.stale().detail
+        assert loser.json()["detail"] in (expected.id, expected.en)  # type: ignore[union-attr]  # the race, not If-Match
+        async with sessionmaker() as check:
+            saved = (await check.scalars(select(Complaint).where(Complaint.id == complaint.id))).one()
+            assert saved.status == "in_progress"
+            assert saved.assigned_officer_id == winner.subject
+            assert saved.version == complaint.version + 1
+            entries = list(await check.scalars(select(ComplaintUpdate)))
+            assert [(e.actor_id, e.to_status) for e in entries] == [(winner.subject, "in_progress")]
+            assert len(list(await check.scalars(select(platform.outbox_event)))) == 1
+            assert len(list(await check.scalars(select(NotificationOutbox)))) == 1  # the reporter, once

@@ -215,6 +215,21 @@ class TestErasure:
         assert officer.username == "budi.dlh"
 
 
+async def notify_receipt(client: AsyncClient, test_keys: TestKeys, subject: uuid.UUID) -> tuple[Any, str]:
+    """A service asks identity to send `subject` a complaint receipt; the answer and the tracking number in it."""
+    tracking = f"LPR-{uuid.uuid4().hex[:8]}"
+    notified = await client.post(
+        "/identity/v1/notifications",
+        json={
+            "subject_id": str(subject),
+            "template": "complaint_received",
+            "params": {"tracking_number": tracking},
+        },
+        headers=service_bearer(test_keys, "notify:send"),
+    )
+    return notified, tracking
+
+
 class TestRestriction:
     async def test_restricts_and_stops_notifications(
         self, client: AsyncClient, session: AsyncSession, crypto: Crypto, test_keys: TestKeys, outbox: Path
@@ -230,16 +245,7 @@ class TestRestriction:
         [event] = await events_about(client, test_keys, person.id)
         assert event["type"] == RESTRICTED
         assert event["data"] == {"subject_id": str(person.id)}
-        tracking = f"LPR-{uuid.uuid4().hex[:8]}"
-        notified = await client.post(
-            "/identity/v1/notifications",
-            json={
-                "subject_id": str(person.id),
-                "template": "complaint_received",
-                "params": {"tracking_number": tracking},
-            },
-            headers=service_bearer(test_keys, "notify:send"),
-        )
+        notified, tracking = await notify_receipt(client, test_keys, person.id)
         assert notified.json()["reason"] == "restricted"
         assert outbox_messages(outbox, "sms", tracking) == []
         again = await client.post(URL, json={"kind": "restriction", "password": PASSWORD}, headers=headers)
@@ -269,16 +275,7 @@ class TestRestrictionLift:
         events = await events_about(client, test_keys, person.id)
         assert [e["type"] for e in events] == [RESTRICTED, RESTRICTION_LIFTED]
         assert events[1]["data"] == {"subject_id": str(person.id)}
-        tracking = f"LPR-{uuid.uuid4().hex[:8]}"
-        notified = await client.post(
-            "/identity/v1/notifications",
-            json={
-                "subject_id": str(person.id),
-                "template": "complaint_received",
-                "params": {"tracking_number": tracking},
-            },
-            headers=service_bearer(test_keys, "notify:send"),
-        )
+        notified, tracking = await notify_receipt(client, test_keys, person.id)
         assert notified.json().get("reason") != "restricted", notified.text
         assert outbox_messages(outbox, "sms", tracking) != []
         # and it can be restricted again

@@ -61,6 +61,18 @@ async def to_payment(client: AsyncClient, actors: Actors) -> dict[str, Any]:
     return ok(await act(client, app, "fee-assessment", actors.officer()))
 
 
+async def payment_slip(client: AsyncClient, actors: Actors, app: dict[str, Any]) -> dict[str, Any]:
+    """The officer uploads the applicant's counter payment slip (the proof a counter payment names)."""
+    return ok(
+        await client.post(
+            f"{APPS}/{app['id']}/documents/payment_proof",
+            files={"file": ("slip.jpg", jpeg(), "image/jpeg")},
+            headers=actors.officer(),
+        ),
+        201,
+    )
+
+
 def signed(secret: str, payload: dict[str, Any], at: int | None = None) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(payload).encode()
     stamp = str(at if at is not None else int(time.time()))
@@ -130,14 +142,7 @@ class TestFeesAndPayment:
         await fee_type(client, test_keys)
         actors = Actors(test_keys)
         app = await to_payment(client, actors)
-        proof = ok(
-            await client.post(
-                f"{APPS}/{app['id']}/documents/payment_proof",
-                files={"file": ("slip.jpg", jpeg(), "image/jpeg")},
-                headers=actors.officer(),
-            ),
-            201,
-        )
+        proof = await payment_slip(client, actors, app)
         body = {
             "payment_reference": "TELLER-9",
             "amount": 1,
@@ -159,14 +164,7 @@ class TestFeesAndPayment:
         await fee_type(client, test_keys)
         actors = Actors(test_keys)
         app = await to_payment(client, actors)
-        proof = ok(
-            await client.post(
-                f"{APPS}/{app['id']}/documents/payment_proof",
-                files={"file": ("slip.jpg", jpeg(), "image/jpeg")},
-                headers=actors.officer(),
-            ),
-            201,
-        )
+        proof = await payment_slip(client, actors, app)
         counter = {"payment_reference": "TELLER-1", "amount": 127500, "paid_at": "2026-11-28T09:00:00+07:00",
                    "proof_document_id": proof["id"]}  # fmt: skip
         assert ok(await act(client, app, "payments", actors.officer(), counter))["state"] == "approval"

@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from siantar_permits.document import sweep
 from siantar_permits.document.models import ApplicationDocument
 from siantar_permits.permit_type.seed import catalogue
-from siantar_shared.db import make_engine, make_sessionmaker, utcnow
+from siantar_shared.db import utcnow
 from siantar_shared.storage import LocalStorage, StoredObject
-from siantar_shared.testing.databases import fresh_database
+from siantar_shared.testing.databases import sessions_of_fresh_database
 from siantar_shared.testing.plugin import StateInjector
 from siantar_shared.testing.tokens import TestKeys
 
@@ -83,37 +83,32 @@ async def test_two_uploads_at_once_are_two_versions(
     actors = Actors(test_keys)
     requirement = a_pdf_requirement()
     storage = MeetingStorage(tmp_path / "race", expected=2)
-    async with fresh_database("documents_race", alembic_ini) as url:
-        engine = make_engine(url, app_name="test.documents.race")
-        sessionmaker = make_sessionmaker(engine)
-        try:
-            async with sessionmaker() as setup, setup.begin():
-                await seed_types(setup)
-            state = {**app_state, "sessionmaker": sessionmaker, "storage": storage}
-            transport = httpx.ASGITransport(app=StateInjector(app, state))
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-                draft = await create_draft(client, actors)
-                path = f"{APPS}/{draft['id']}/documents/{requirement}"
-                responses = await asyncio.gather(*(
-                    client.post(path, files={"file": ("x.pdf", data, "application/pdf")},
-                                headers=actors.applicant())
-                    for data in two_pdfs()
-                ))  # fmt: skip
-            assert [r.status_code for r in responses] == [201, 201], [r.text for r in responses]
-            async with sessionmaker() as check:
-                documents = list(
-                    await check.scalars(
-                        select(ApplicationDocument)
-                        .where(ApplicationDocument.application_id == uuid.UUID(draft["id"]))
-                        .order_by(ApplicationDocument.version)
-                    )
+    async with sessions_of_fresh_database("documents_race", alembic_ini) as sessionmaker:
+        async with sessionmaker() as setup, setup.begin():
+            await seed_types(setup)
+        state = {**app_state, "sessionmaker": sessionmaker, "storage": storage}
+        transport = httpx.ASGITransport(app=StateInjector(app, state))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            draft = await create_draft(client, actors)
+            path = f"{APPS}/{draft['id']}/documents/{requirement}"
+            responses = await asyncio.gather(*(
+                client.post(path, files={"file": ("x.pdf", data, "application/pdf")},
+                            headers=actors.applicant())
+                for data in two_pdfs()
+            ))  # fmt: skip
+        assert [r.status_code for r in responses] == [201, 201], [r.text for r in responses]
+        async with sessionmaker() as check:
+            documents = list(
+                await check.scalars(
+                    select(ApplicationDocument)
+                    .where(ApplicationDocument.application_id == uuid.UUID(draft["id"]))
+                    .order_by(ApplicationDocument.version)
                 )
-            assert [d.version for d in documents] == [1, 2]
-            assert len({d.storage_key for d in documents}) == 2
-            assert {d.sha256 for d in documents} == {hashlib.sha256(p).hexdigest() for p in two_pdfs()}
-            await stored_matches(storage, documents)
-        finally:
-            await engine.dispose()
+            )
+        assert [d.version for d in documents] == [1, 2]
+        assert len({d.storage_key for d in documents}) == 2
+        assert {d.sha256 for d in documents} == {hashlib.sha256(p).hexdigest() for p in two_pdfs()}
+        await stored_matches(storage, documents)
 
 
 async def test_a_file_whose_request_fails_is_deleted(

@@ -18,8 +18,7 @@ from test_application_rules import CALLBACK, fee_type, signed, to_payment
 
 from siantar_permits.fee import service
 from siantar_permits.fee.models import Payment
-from siantar_shared.db import make_engine, make_sessionmaker
-from siantar_shared.testing.databases import fresh_database
+from siantar_shared.testing.databases import sessions_of_fresh_database
 from siantar_shared.testing.plugin import StateInjector
 from siantar_shared.testing.tokens import TestKeys
 
@@ -33,49 +32,42 @@ async def test_the_same_callback_twice_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     secret = str(app_state["settings"].BANK_CALLBACK_SECRET.get_secret_value())
-    async with fresh_database("payment_race", alembic_ini) as url:
-        engine = make_engine(url, app_name="test.payment.race")
-        sessionmaker = make_sessionmaker(engine)
-        try:
-            async with sessionmaker() as setup, setup.begin():
-                await seed_types(setup)
-            transport = httpx.ASGITransport(
-                app=StateInjector(app, {**app_state, "sessionmaker": sessionmaker})
+    async with sessions_of_fresh_database("payment_race", alembic_ini) as sessionmaker:
+        async with sessionmaker() as setup, setup.begin():
+            await seed_types(setup)
+        transport = httpx.ASGITransport(app=StateInjector(app, {**app_state, "sessionmaker": sessionmaker}))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            await fee_type(client, test_keys)
+            application = await to_payment(client, Actors(test_keys))
+            payload = {
+                "payment_reference": "BSU-RACE-1",
+                "billing_code": application["fee"]["billing_code"],
+                "amount": application["fee"]["amount"],
+                "paid_at": "2026-11-28T09:00:00+07:00",
+            }
+            body, headers = signed(secret, payload)
+            arrived, both = 0, asyncio.Event()
+            looked_up = service.definition_of  # called after the reference was found unused
+
+            async def wait_for_the_other(*args: Any, **kwargs: Any) -> Any:
+                nonlocal arrived
+                arrived += 1
+                if arrived >= 2:
+                    both.set()
+                try:
+                    await asyncio.wait_for(both.wait(), 0.5)
+                except TimeoutError:
+                    pass
+                return await looked_up(*args, **kwargs)
+
+            monkeypatch.setattr(service, "definition_of", wait_for_the_other)
+            responses = await asyncio.gather(
+                client.post(CALLBACK, content=body, headers=headers),
+                client.post(CALLBACK, content=body, headers=headers),
             )
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-                await fee_type(client, test_keys)
-                application = await to_payment(client, Actors(test_keys))
-                payload = {
-                    "payment_reference": "BSU-RACE-1",
-                    "billing_code": application["fee"]["billing_code"],
-                    "amount": application["fee"]["amount"],
-                    "paid_at": "2026-11-28T09:00:00+07:00",
-                }
-                body, headers = signed(secret, payload)
-                arrived, both = 0, asyncio.Event()
-                looked_up = service.definition_of  # called after the reference was found unused
-
-                async def wait_for_the_other(*args: Any, **kwargs: Any) -> Any:
-                    nonlocal arrived
-                    arrived += 1
-                    if arrived >= 2:
-                        both.set()
-                    try:
-                        await asyncio.wait_for(both.wait(), 0.5)
-                    except TimeoutError:
-                        pass
-                    return await looked_up(*args, **kwargs)
-
-                monkeypatch.setattr(service, "definition_of", wait_for_the_other)
-                responses = await asyncio.gather(
-                    client.post(CALLBACK, content=body, headers=headers),
-                    client.post(CALLBACK, content=body, headers=headers),
-                )
-            assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
-            assert sorted(r.json()["duplicate"] for r in responses) == [False, True]
-            assert {r.json()["state"] for r in responses} == {"approval"}
-            async with sessionmaker() as check:
-                count = await check.scalar(select(func.count()).select_from(Payment))
-            assert count == 1
-        finally:
-            await engine.dispose()
+        assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
+        assert sorted(r.json()["duplicate"] for r in responses) == [False, True]
+        assert {r.json()["state"] for r in responses} == {"approval"}
+        async with sessionmaker() as check:
+            count = await check.scalar(select(func.count()).select_from(Payment))
+        assert count == 1

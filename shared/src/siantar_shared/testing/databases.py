@@ -12,7 +12,9 @@ import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from siantar_shared.db import make_engine, make_sessionmaker
 from siantar_shared.settings import async_database_url
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -67,3 +69,17 @@ async def _postgres(dsn: str, sql: str) -> None:
         await connection.execute(sql)
     finally:
         await connection.close()
+
+
+@asynccontextmanager
+async def sessions_of_fresh_database(
+    name: str, alembic_ini: Path | None = None
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a (migrated) database of its own, each on a connection of its own and committed as in
+    production: for tests of two requests that truly run at once. The engine is disposed afterwards."""
+    async with fresh_database(name, alembic_ini) as url:
+        engine = make_engine(url, app_name=f"test.{name}"[:63])
+        try:
+            yield make_sessionmaker(engine)
+        finally:
+            await engine.dispose()
