@@ -12,7 +12,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from siantar_shared import idempotency
-from siantar_shared.db import make_read_sessionmaker, make_sessionmaker, utcnow
+from siantar_shared.db import (
+    make_read_sessionmaker,
+    make_sessionmaker,
+    make_single_statement_sessionmaker,
+    utcnow,
+)
 from siantar_shared.idempotency import (
     IdempotencyState,
     fingerprint,
@@ -359,6 +364,8 @@ async def committed_client(
             "settings": app.state.settings,
             "engine": engine,
             "sessionmaker": sessionmaker,
+            # as the app has it: claims and records in autocommit on PostgreSQL
+            "single_statement_sessionmaker": make_single_statement_sessionmaker(engine, sessionmaker),
             "token_verifier": test_keys.verifier(jwks),
         }
         transport = httpx.ASGITransport(app=StateInjector(app, state))

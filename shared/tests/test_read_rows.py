@@ -14,15 +14,17 @@ from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import JSON, MetaData, Numeric, String, event, literal, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import JSON, MetaData, Numeric, String, bindparam, event, insert, literal, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from siantar_shared import db
 from siantar_shared.db import (
     NAMING_CONVENTION,
     UTCDateTime,
+    insert_row,
     make_engine,
     make_read_sessionmaker,
     make_sessionmaker,
@@ -53,6 +55,24 @@ class Thing(Base):
     owner_id: Mapped[UUID | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Tracked(Base):
+    """A row written by `insert_row` and changed afterwards: Python defaults, a version column."""
+
+    __tablename__ = "tracked"
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    label: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ServerDefaulted(Base):
+    __tablename__ = "server_defaulted"
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    count: Mapped[int] = mapped_column(server_default="0")
 
 
 COLUMNS = tuple(Thing.__table__.columns)
@@ -108,8 +128,8 @@ def direct_reads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     taken: list[bool] = []
     original = db._read_direct
 
-    async def spy(connection: Any, statement: Any) -> Any:
-        result = await original(connection, statement)
+    async def spy(connection: Any, statement: Any, params: Any = None) -> Any:
+        result = await original(connection, statement, params)
         taken.append(result is not None)
         return result
 
@@ -234,3 +254,136 @@ async def test_an_in_list_of_uuids(engine: AsyncEngine, direct_reads: list[bool]
     assert len(got) == 3
     assert typed(got) == typed(expected)
     assert direct_reads == DIRECT
+
+
+# writes, and statements built once with bindparam()s (the submission's statements, svc-complaints)
+
+INSERT_THING = insert(Thing).values(
+    id=bindparam("id"), label=bindparam("label"), rank=bindparam("rank"), ratio=bindparam("ratio"),
+    amount=bindparam("amount"), flag=bindparam("flag"), data=bindparam("data"), owner_id=bindparam("owner_id"),
+    created_at=bindparam("created_at"), due_at=bindparam("due_at"),
+)  # fmt: skip
+RANKED = select(Thing.label).where(
+    Thing.rank == bindparam("rank"), Thing.label.in_(bindparam("labels", expanding=True))
+)
+
+
+def new_thing(**changes: Any) -> dict[str, Any]:
+    values = {
+        "id": uuid4(), "label": "new", "rank": 7, "ratio": 0.5, "amount": Decimal("2.25"), "flag": True,
+        "data": {"k": [1, 2], "s": "x"}, "owner_id": uuid4(), "created_at": BASE_TIME, "due_at": None,
+    }  # fmt: skip
+    return {**values, **changes}
+
+
+async def test_an_insert_with_returning_stores_what_sqlalchemy_would(
+    engine: AsyncEngine, direct_reads: list[bool]
+) -> None:
+    values = new_thing(label="returned")
+    async with make_sessionmaker(engine)() as session:
+        await session.execute(select(literal(1)))
+        got = await read_rows(session, INSERT_THING.returning(*COLUMNS), tuple, values)
+        stored = await through_sqlalchemy(session, select(*COLUMNS).where(Thing.id == values["id"]))
+        await session.rollback()
+    assert typed(got) == typed(stored)
+    assert ThingRow._make(stored[0])._asdict() == values
+    assert direct_reads == DIRECT
+
+
+async def test_an_insert_without_returning_and_an_update(
+    engine: AsyncEngine, direct_reads: list[bool]
+) -> None:
+    values = new_thing(label="plain", data=None, amount=None)
+    bump = update(Thing).where(Thing.id == bindparam("the_id")).values(rank=Thing.rank + bindparam("by"))
+    async with make_sessionmaker(engine)() as session:
+        await session.execute(select(literal(1)))
+        assert await read_rows(session, INSERT_THING, tuple, values) == []
+        assert await read_rows(
+            session, bump.returning(Thing.rank), tuple, {"the_id": values["id"], "by": 3}
+        ) == [(10,)]
+        stored = await through_sqlalchemy(session, select(*COLUMNS).where(Thing.id == values["id"]))
+        await session.rollback()
+    assert ThingRow._make(stored[0])._asdict() == {**values, "rank": 10}
+    assert direct_reads == DIRECT * 2
+
+
+async def test_a_statement_built_once_takes_new_values_each_time(engine: AsyncEngine) -> None:
+    async with make_read_sessionmaker(engine)() as session:
+        for rank, labels in ((0, ["label 0", "label 4", "label 5"]), (1, ["label 1", "label 5"]), (2, ["x"])):
+            got = await read_rows(session, RANKED, tuple, {"rank": rank, "labels": labels})
+            expected = await session.execute(RANKED, {"rank": rank, "labels": labels})
+            assert sorted(got) == sorted(tuple(row) for row in expected.all())
+    assert sorted(got) == []  # the last: rank 2 has no label "x"
+
+
+async def test_a_unique_violation_is_sqlalchemys_integrity_error(engine: AsyncEngine) -> None:
+    values = new_thing(label="twice")
+    async with make_sessionmaker(engine)() as session:
+        await session.execute(select(literal(1)))
+        await read_rows(session, INSERT_THING, tuple, values)
+        with pytest.raises(IntegrityError):
+            await read_rows(session, INSERT_THING, tuple, values)
+        await session.rollback()  # the session is usable as after any failed statement
+        assert await read_rows(session, select(Thing.id).where(Thing.id == values["id"]), tuple) == []
+
+
+async def test_python_side_defaults_leave_it_to_sqlalchemy(
+    engine: AsyncEngine, direct_reads: list[bool]
+) -> None:
+    # Thing.id has a Python default (uuid4): a statement that does not give it is SQLAlchemy's to run
+    values = new_thing()
+    del values["id"]
+    async with make_sessionmaker(engine)() as session:
+        await session.execute(select(literal(1)))
+        rows = await read_rows(session, insert(Thing).returning(Thing.id), tuple, values)
+        await session.rollback()
+    assert isinstance(rows[0][0], UUID)
+    assert direct_reads == ([False] if ON_POSTGRES else [])
+
+
+async def test_insert_row_writes_every_column_and_the_object_stays_loaded(
+    engine: AsyncEngine, direct_reads: list[bool]
+) -> None:
+    row = Tracked(label="first")
+    async with make_sessionmaker(engine)() as session:
+        await session.execute(select(literal(1)))
+        await insert_row(session, row)
+        assert (row.data, row.note, row.version) == ({}, None, 1)  # defaults given to the object as written
+        stored = await through_sqlalchemy(session, select(Tracked.label, Tracked.data, Tracked.version))
+        assert stored == [("first", {}, 1)]
+        row.note = "changed"  # a change to it is an UPDATE of the row, with its version checked and bumped
+        await session.flush()
+        assert await through_sqlalchemy(session, select(Tracked.note, Tracked.version)) == [("changed", 2)]
+        bump = update(Tracked).values(version=Tracked.version + 1)  # someone else's change
+        await session.execute(bump.execution_options(synchronize_session=False))
+        row.note = "lost update"
+        with pytest.raises(StaleDataError):
+            await session.flush()
+        await session.rollback()
+    assert direct_reads == DIRECT
+
+
+async def test_insert_row_refuses_what_it_cannot_write(engine: AsyncEngine) -> None:
+    async with make_sessionmaker(engine)() as session:
+        with pytest.raises(ValueError, match="server default only"):
+            await insert_row(session, ServerDefaulted())
+        known = Tracked(label="known")
+        session.add(known)
+        with pytest.raises(ValueError, match="new object"):
+            await insert_row(session, known)
+        await session.rollback()
+
+
+async def test_the_first_statement_of_a_session_begins_its_transaction(
+    engine: AsyncEngine, direct_reads: list[bool]
+) -> None:
+    values = new_thing(label="rolled back")
+    mine = select(Thing.id).where(Thing.id == values["id"])
+    async with make_sessionmaker(engine)() as session:
+        await read_rows(session, INSERT_THING, tuple, values)  # nothing before it in this session
+        assert await read_rows(session, mine, tuple) == [(values["id"],)]
+        async with make_read_sessionmaker(engine)() as other:  # not committed: nobody else sees it
+            assert await read_rows(other, mine, tuple) == []
+        await session.rollback()
+        assert await read_rows(session, mine, tuple) == []  # a new transaction, begun the same way
+    assert direct_reads == DIRECT * 4

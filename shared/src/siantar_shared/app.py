@@ -13,7 +13,12 @@ from fastapi.staticfiles import StaticFiles
 
 from siantar_shared import health, metrics, threads
 from siantar_shared.auth import JwksCache, TokenVerifier
-from siantar_shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from siantar_shared.db import (
+    make_engine,
+    make_read_sessionmaker,
+    make_sessionmaker,
+    make_single_statement_sessionmaker,
+)
 from siantar_shared.errors import install_error_handlers
 from siantar_shared.events import event_source, events_router
 from siantar_shared.heap import settle_heap
@@ -39,11 +44,13 @@ def platform_state(settings: ServiceSettings) -> tuple[dict[str, Any], Callable[
         issuer=settings.TOKEN_ISSUER,
         audience=settings.TOKEN_AUDIENCE,
     )
+    sessionmaker = make_sessionmaker(engine)
     state = {
         "settings": settings,
         "engine": engine,
-        "sessionmaker": make_sessionmaker(engine),
+        "sessionmaker": sessionmaker,
         "read_sessionmaker": make_read_sessionmaker(engine),
+        "single_statement_sessionmaker": make_single_statement_sessionmaker(engine, sessionmaker),
         "token_verifier": verifier,
     }
 

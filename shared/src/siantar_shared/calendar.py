@@ -14,9 +14,11 @@ from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import holidays as pyholidays
-from sqlalchemy import Date, Integer, String, insert, select
+from sqlalchemy import Date, Integer, Select, String, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+
+from siantar_shared.db import read_rows
 
 WIB = ZoneInfo("Asia/Jakarta")
 logger = logging.getLogger(__name__)
@@ -123,10 +125,15 @@ class HolidayRecordMixin:
     year: Mapped[int] = mapped_column(Integer, index=True)
 
 
+_HOLIDAY_READS: dict[type[HolidayRecordMixin], Select[date, str, str]] = {}
+
+
 async def load_calendar(session: AsyncSession, model: type[HolidayRecordMixin]) -> WorkingCalendar:
     """Read the holiday table. A year counts as covered when it has at least one national holiday row."""
-    result = await session.execute(select(model.day, model.name, model.kind))
-    rows = result.all()
+    statement = _HOLIDAY_READS.get(model)
+    if statement is None:  # one statement object per table: SQLAlchemy works its cache key out once
+        statement = _HOLIDAY_READS[model] = select(model.day, model.name, model.kind)
+    rows = await read_rows(session, statement, tuple)
     covered = {day.year for day, _, kind in rows if kind == HolidayKind.national}
     return WorkingCalendar({day: name for day, name, _ in rows}, covered_years=covered)
 

@@ -14,11 +14,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Any, Self, TypeVar, cast
+from typing import Annotated, Any, NoReturn, Self, TypeVar, cast
 from uuid import UUID, uuid4
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Dialect, Select, event, make_url
+from sqlalchemy import DateTime, Dialect, Executable, event, insert, make_url
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine.interfaces import Compiled
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -28,9 +29,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 from sqlalchemy.sql import compiler as sql_compiler
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import greenlet_spawn
 
 NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
@@ -283,6 +285,17 @@ def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
 
+def make_single_statement_sessionmaker(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for a unit of work that is one statement (an idempotency claim, say): on PostgreSQL in
+    autocommit, where one statement is atomic on its own (one round trip instead of three); elsewhere the
+    service's own `sessionmaker` (SQLite's writers take turns). Commit them as any (`unit_of_work`)."""
+    if engine.dialect.name != "postgresql":
+        return sessionmaker
+    return make_read_sessionmaker(engine)
+
+
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One read-only session per request (`make_read_sessionmaker`); without one in the state (tests run every
     request inside their own transaction) the ordinary request session. Only for endpoints that never write."""
@@ -298,27 +311,77 @@ R = TypeVar("R", bound=tuple[Any, ...])
 
 
 async def read_rows(
-    session: AsyncSession, statement: Select[Any], make: Callable[[Iterable[Any]], R]
+    session: AsyncSession,
+    statement: Executable,
+    make: Callable[[Iterable[Any]], R],
+    params: Mapping[str, Any] | None = None,
 ) -> list[R]:
-    """The rows of a SELECT of columns, each made into `make(values)` (a `NamedTuple`'s `_make`, say), on the
-    session's connection, with the session's transaction if it has one.
+    """The rows of a statement of columns, each made into `make(values)` (a `NamedTuple`'s `_make`, say), on the
+    session's connection, with the session's transaction if it has one. `statement` is a SELECT, or an
+    INSERT/UPDATE/DELETE (with RETURNING for rows; without, the answer is `[]`); `params` gives the values of
+    its `bindparam()`s, so that a statement built once at import is compiled once and reused as it is.
 
     On asyncpg the statement goes straight to the driver: SQLAlchemy still compiles it (through the engine's
     statement cache) and binds and converts its values with the same type processors, but its execution
     context, cursor adapter and result rows are skipped: 0.07-0.11 ms of CPU less for a list page of 50 rows
-    (bench/complaints/README.md, "Session 5"). Anything else (SQLite, a statement SQLAlchemy would render at
-    run time beyond expanding IN lists, an error from the driver) runs through SQLAlchemy as usual; a driver
-    error is raised by SQLAlchemy's run of the same statement, so it is translated and a dead connection is
-    invalidated as everywhere else."""
+    (bench/complaints/README.md, "Session 5"), and more for a write, whose ORM flush it also skips. Anything
+    else runs through SQLAlchemy as usual: SQLite, a statement SQLAlchemy would render at run time beyond
+    expanding IN lists, and one whose columns have Python-side defaults to compute (give every value). A
+    driver error is translated by SQLAlchemy as its own execution does (`sqlalchemy.exc.IntegrityError` for a
+    unique violation, a dead connection invalidated)."""
     connection = await session.connection()
     if connection.dialect.driver == "asyncpg" and not _watched(connection):
-        direct = await _read_direct(connection, statement)
+        direct = await _read_direct(connection, statement, params)
         if direct is not None:
             values, processors = direct
             if not processors:
                 return [make(record) for record in values]
             return [make(_processed(record, processors)) for record in values]
-    return [make(row) for row in (await connection.execute(statement)).all()]
+    result = await connection.execute(statement, params)
+    return [make(row) for row in result.all()] if result.returns_rows else []
+
+
+async def insert_row(session: AsyncSession, row: Any) -> None:
+    """INSERT a new ORM object now, as one statement (`read_rows`: straight to the driver on asyncpg), and keep
+    it in the session as a loaded one: later changes to it are flushed as an UPDATE (version checks included).
+
+    The cheaper write for a row of a hot path than `session.add()` and a flush (the submission's complaint, its
+    first timeline entry, an event: bench/complaints/README.md, "Session 6"). Every column is written: the
+    object's value, else the column's Python default (`default=`), else NULL; a column with only a server
+    default must be given. Nothing else pending in the session is flushed by it."""
+    table = row.__table__
+    state = sa_inspect(row)
+    if state.key is not None or state.session is not None:
+        raise ValueError("insert_row takes a new object, not one the session knows already")
+    given = row.__dict__
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        key = column.key
+        if key in given:
+            values[key] = given[key]
+        elif column.default is not None:
+            default = column.default
+            values[key] = default.arg(None) if default.is_callable else default.arg
+            setattr(row, key, values[key])
+        elif column.server_default is not None:
+            raise ValueError(f"{table.name}.{key} has a server default only: give its value")
+        else:
+            values[key] = None
+            setattr(row, key, None)
+    await read_rows(session, _insert_of(table), tuple, values)
+    make_transient_to_detached(row)
+    session.add(row)
+
+
+_INSERTS: dict[Any, Any] = {}
+
+
+def _insert_of(table: Any) -> Any:
+    """One INSERT statement object per table, so that SQLAlchemy's cache key is worked out once."""
+    statement = _INSERTS.get(table)
+    if statement is None:
+        statement = _INSERTS[table] = insert(table)
+    return statement
 
 
 def _watched(connection: AsyncConnection) -> bool:
@@ -336,31 +399,42 @@ _RESULT_PROCESSORS: "weakref.WeakKeyDictionary[Compiled, _Processors]" = weakref
 
 
 async def _read_direct(
-    connection: AsyncConnection, statement: Select[Any]
+    connection: AsyncConnection, statement: Executable, params: Mapping[str, Any] | None = None
 ) -> tuple[list[Any], _Processors] | None:
     """`statement`'s driver records and the result processors of its columns, or None to leave it to SQLAlchemy.
 
     The steps are those of SQLAlchemy's own execution (`DefaultExecutionContext._init_compiled`), which the
     tests compare row for row with it on PostgreSQL; they use SQLAlchemy internals, pinned by the lockfile."""
     raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    # in a transaction only when the driver is in it already (SQLAlchemy's adapter begins on its first statement)
-    if driver is None or not (
-        driver.is_in_transaction() or getattr(raw.dbapi_connection, "autocommit", False)
-    ):
+    driver, adapter = raw.driver_connection, raw.dbapi_connection
+    if driver is None or adapter is None:
         return None
+    if adapter._transaction is None:
+        # the session's first statement: its transaction begins on the driver now (a no-op in autocommit), as
+        # SQLAlchemy's cursor would begin it (`AsyncAdapt_asyncpg_cursor._prepare_and_execute`)
+        try:
+            await adapter._start_transaction()
+        except Exception as error:  # noqa: BLE001 - translated, as SQLAlchemy's cursor does
+            await _raise_translated(connection, raw, error, "BEGIN", [])
     dialect = connection.dialect
-    compiled, extracted, collected, _ = statement._compile_w_cache(
+    compiled, extracted, collected, _ = cast("Any", statement)._compile_w_cache(
         dialect=dialect,
         compiled_cache=connection.sync_engine._compiled_cache,
-        column_keys=[],
+        column_keys=sorted(params) if params else [],
+        for_executemany=False,
         linting=dialect.compiler_linting | sql_compiler.WARN_LINTING,
     )
     assert isinstance(compiled, sql_compiler.SQLCompiler)
-    if compiled.literal_execute_params or not compiled.positional or compiled.schema_translate_map:
+    if (
+        compiled.literal_execute_params
+        or not compiled.positional
+        or compiled.schema_translate_map
+        or compiled.insert_prefetch
+        or compiled.update_prefetch
+    ):
         return None
     parameters: MutableMapping[str, Any] = compiled.construct_params(
-        extracted_parameters=extracted, escape_names=False, _collected_params=collected
+        params, extracted_parameters=extracted, escape_names=False, _collected_params=collected
     )
     text, order = compiled.string, cast("Sequence[str] | None", compiled.positiontup)
     binders = _binders(compiled._bind_processors)
@@ -386,10 +460,24 @@ async def _read_direct(
                 if (process := column.type._cached_result_processor(dialect, attribute.type.oid)) is not None
             ]
         records = await driver.fetch(text, *arguments)
-    except Exception as exc:  # noqa: BLE001 - SQLAlchemy runs it again and raises its own translation
-        logger.warning("direct read failed; SQLAlchemy runs it again", extra={"error": type(exc).__name__})
-        return None
+    except Exception as error:  # noqa: BLE001 - translated below, as SQLAlchemy's cursor does
+        await _raise_translated(connection, raw, error, text, arguments)
     return records, processors
+
+
+async def _raise_translated(
+    connection: AsyncConnection, raw: Any, error: Exception, text: str, arguments: list[Any]
+) -> NoReturn:
+    """Raise a driver error as SQLAlchemy's execution would: the dialect makes it a DBAPI error, the connection
+    makes that a `sqlalchemy.exc` one and invalidates itself on a disconnect (in a greenlet: closing the
+    driver's connection is awaited through SQLAlchemy's bridge)."""
+    try:
+        raw.dbapi_connection._handle_exception(error)
+    except Exception as dbapi_error:  # noqa: BLE001 - the DBAPI form, handed on for SQLAlchemy's own
+        sync = connection.sync_connection
+        assert sync is not None
+        await greenlet_spawn(sync._handle_dbapi_exception, dbapi_error, text, tuple(arguments), None, None)
+    raise AssertionError("unreachable: the error was raised above")  # pragma: no cover
 
 
 def _binders(processors: Mapping[str, Any]) -> dict[str, Callable[[Any], Any]]:

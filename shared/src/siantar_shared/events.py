@@ -23,13 +23,13 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_jsonable_python
-from sqlalchemy import JSON, BigInteger, String, insert, select, update
+from sqlalchemy import JSON, BigInteger, String, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from siantar_shared.auth import ServicePrincipal
-from siantar_shared.db import SessionDep, UTCDateTime, utcnow
+from siantar_shared.db import SessionDep, UTCDateTime, insert_row, read_rows, utcnow
 
 if TYPE_CHECKING:
     from siantar_shared.platform_models import PlatformModels
@@ -90,6 +90,7 @@ async def emit(
         raise ValueError(
             f"event type {type!r} is not reverse-DNS, e.g. id.go.pematangsiantar.identity.x.created"
         )
+    await session.flush()  # the caller's pending changes first, as the flush of `session.add()` did
     event = models.outbox_event(
         position=await next_position(session, models.outbox_sequence),
         id=uuid4(),
@@ -100,8 +101,7 @@ async def emit(
         datacontenttype=JSON_CONTENT_TYPE,
         data=to_jsonable_python(data),
     )
-    session.add(event)
-    await session.flush()
+    await insert_row(session, event)
     return event
 
 
@@ -109,22 +109,32 @@ async def next_position(
     session: AsyncSession, sequence: type[OutboxSequenceMixin], name: str = SEQUENCE_NAME
 ) -> int:
     """The next value of counter `name`, locked until the caller's transaction ends (see the module docstring)."""
-    bump = (
-        update(sequence)
-        .where(sequence.name == name)
-        .values(value=sequence.value + 1)
-        .returning(sequence.value)
-        .execution_options(synchronize_session=False)
-    )
-    value = (await session.execute(bump)).scalar_one_or_none()
-    if value is not None:
-        return int(value)
+    bump = _bump_of(sequence)
+    rows = await read_rows(session, bump, tuple, {"counter": name})
+    if rows:
+        return int(rows[0][0])
     try:  # the first event ever: create the counter; if another transaction just did, bump theirs
         async with session.begin_nested():
             await session.execute(insert(sequence).values(name=name, value=1))
         return 1
     except IntegrityError:
-        return int((await session.execute(bump)).scalar_one())
+        return int((await read_rows(session, bump, tuple, {"counter": name}))[0][0])
+
+
+_BUMPS: dict[type[OutboxSequenceMixin], Any] = {}
+
+
+def _bump_of(sequence: type[OutboxSequenceMixin]) -> Any:
+    """The UPDATE that takes a counter's next value, built once per model (its cache key is worked out once)."""
+    bump = _BUMPS.get(sequence)
+    if bump is None:
+        bump = _BUMPS[sequence] = (
+            update(sequence)
+            .where(sequence.name == bindparam("counter"))
+            .values(value=sequence.value + 1)
+            .returning(sequence.value)
+        )
+    return bump
 
 
 class CloudEvent(BaseModel):

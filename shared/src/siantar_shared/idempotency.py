@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl
 from uuid import UUID, uuid4
 
 from fastapi import Request
-from sqlalchemy import JSON, CursorResult, LargeBinary, Result, String, delete, select, update
+from sqlalchemy import JSON, CursorResult, LargeBinary, Result, String, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,7 +50,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from siantar_shared.auth import TokenVerifier, bearer_token
-from siantar_shared.db import UTCDateTime, utcnow
+from siantar_shared.db import UTCDateTime, insert_row, read_rows, unit_of_work, utcnow
 from siantar_shared.errors import PROBLEM_BASE, AppError, problem_response
 from siantar_shared.i18n import Text
 
@@ -278,6 +278,7 @@ class IdempotencyMiddleware:
         self.ttl = ttl
         self.lock_timeout = lock_timeout
         self.max_body_bytes = max_body_bytes
+        self._statements = _Statements.of(model)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         keys = _key_headers(scope)
@@ -321,12 +322,10 @@ class IdempotencyMiddleware:
         if caller is None:
             return None
         hashed = scope_hash(caller, scope["method"], scope["path"], key)
-        return await self._claim(
-            scope["state"]["sessionmaker"], hashed, _digest(query, parsed), self._ttl(scope)
-        )
+        return await self._claim(_sessions(scope), hashed, _digest(query, parsed), self._ttl(scope))
 
     async def _claim(
-        self, sessionmaker: Sessions, hashed: str, digest: str, ttl: timedelta
+        self, sessionmaker: "_Sessions", hashed: str, digest: str, ttl: timedelta
     ) -> Claim | Response:
         """Insert an in-flight record (the UNIQUE scope hash lets one claimant win), else decide by the one found."""
         for _ in range(_CLAIM_ATTEMPTS):
@@ -341,8 +340,8 @@ class IdempotencyMiddleware:
                 expires_at=now + ttl,
             )
             try:
-                async with sessionmaker() as session, session.begin():
-                    session.add(record)
+                async with unit_of_work(sessionmaker.single) as session:
+                    await insert_row(session, record)
                 return Claim(record.id, now)
             except IntegrityError:
                 pass
@@ -352,11 +351,11 @@ class IdempotencyMiddleware:
         raise IdempotencyRequestInFlight(headers={"Retry-After": "1"})
 
     async def _existing(
-        self, sessionmaker: Sessions, hashed: str, digest: str, ttl: timedelta
+        self, sessionmaker: "_Sessions", hashed: str, digest: str, ttl: timedelta
     ) -> Claim | Response | None:
         """Replay, refuse, or take over (expired, or in flight past the lock timeout) the record found."""
         now = utcnow()
-        async with sessionmaker() as session, session.begin():
+        async with sessionmaker.unit() as session, session.begin():
             record = await session.scalar(select(self.model).where(self.model.scope_hash == hashed))
             if record is None:  # deleted since our insert failed: try again
                 return None
@@ -394,30 +393,24 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            await self._finish(scope["state"]["sessionmaker"], claim, captured)
+            await self._finish(_sessions(scope), claim, captured)
 
-    async def _finish(self, sessionmaker: Sessions, claim: Claim, captured: CapturedResponse) -> None:
+    async def _finish(self, sessionmaker: "_Sessions", claim: Claim, captured: CapturedResponse) -> None:
         """Store a complete, storable answer; otherwise delete the claim so that a retry redoes the work."""
-        mine = (self.model.id == claim.record_id, self.model.locked_at == claim.locked_at)
+        mine = {"claim_id": claim.record_id, "claim_locked_at": claim.locked_at}
         try:
-            async with sessionmaker() as session, session.begin():
+            async with unit_of_work(sessionmaker.single) as session:
                 if captured.storable:
-                    statement = (
-                        update(self.model)
-                        .where(*mine)
-                        .values(
-                            state=IdempotencyState.completed,
-                            response_status=captured.status,
-                            response_headers=captured.headers,
-                            response_body=bytes(captured.body),
-                        )
-                    )
-                    result = await session.execute(statement.execution_options(synchronize_session=False))
+                    stored = {
+                        "stored_state": IdempotencyState.completed.value,
+                        "stored_status": captured.status,
+                        "stored_headers": captured.headers,
+                        "stored_body": bytes(captured.body),
+                    }
+                    rows = await read_rows(session, self._statements.store, tuple, {**mine, **stored})
                 else:
-                    result = await session.execute(
-                        delete(self.model).where(*mine).execution_options(synchronize_session=False)
-                    )
-            if rowcount(result) != 1:
+                    rows = await read_rows(session, self._statements.release, tuple, mine)
+            if len(rows) != 1:
                 logger.warning("idempotency claim was taken over before this request finished")
         except Exception:  # the client has its answer; a retry will find the claim stale and redo the work
             logger.exception("could not finish an idempotency record")
@@ -427,6 +420,49 @@ class IdempotencyMiddleware:
             return self.ttl
         hours = getattr(scope.get("state", {}).get("settings"), "IDEMPOTENCY_TTL_HOURS", None)
         return timedelta(hours=hours) if isinstance(hours, int) else DEFAULT_TTL
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The finishing statements of a claim, built once per table (their cache keys are worked out once)."""
+
+    store: Any
+    release: Any
+
+    @classmethod
+    def of(cls, model: type[IdempotencyRecordMixin]) -> "_Statements":
+        mine = (
+            model.id == bindparam("claim_id"),
+            model.locked_at == bindparam("claim_locked_at", type_=model.locked_at.type),
+        )
+        store = (
+            update(model)
+            .where(*mine)
+            .values(
+                state=bindparam("stored_state"),
+                response_status=bindparam("stored_status"),
+                response_headers=bindparam("stored_headers", type_=model.response_headers.type),
+                response_body=bindparam("stored_body", type_=model.response_body.type),
+            )
+            .returning(model.id)
+        )
+        return cls(store=store, release=delete(model).where(*mine).returning(model.id))
+
+
+@dataclass(frozen=True, slots=True)
+class _Sessions:
+    """`unit`: the service's sessions; `single`: for a unit of work that is one statement, which on PostgreSQL
+    runs in autocommit (one round trip instead of BEGIN, the statement and COMMIT) when the app has such
+    sessions (`scope["state"]["single_statement_sessionmaker"]`, see `db.make_single_statement_sessionmaker`)."""
+
+    unit: Sessions
+    single: Sessions
+
+
+def _sessions(scope: Scope) -> _Sessions:
+    state = scope["state"]
+    unit = state["sessionmaker"]
+    return _Sessions(unit=unit, single=state.get("single_statement_sessionmaker") or unit)
 
 
 def _key_headers(scope: Scope) -> list[str] | None:
