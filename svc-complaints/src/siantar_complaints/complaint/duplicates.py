@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.complaint import geo
@@ -36,6 +36,20 @@ class _Candidate(NamedTuple):
 _CANDIDATE = tuple(Complaint.__table__.c[name] for name in _Candidate._fields)
 
 SUGGESTABLE = sorted({*OPEN_STATES, Status.resolved})
+# built once, values bound per call (db.read_rows): SQLAlchemy works its cache key out once
+_CANDIDATES = (
+    select(*_CANDIDATE)
+    .where(
+        Complaint.category_code == bindparam("category"),
+        Complaint.geo_cell.in_(bindparam("cells", expanding=True)),
+        Complaint.created_at >= bindparam("since", type_=Complaint.created_at.type),
+        Complaint.status.in_([s.value for s in SUGGESTABLE]),
+        only_public(),
+    )
+    .order_by(Complaint.created_at.desc())
+    .limit(CANDIDATE_CAP)
+)
+_CANDIDATES_BUT_ONE = _CANDIDATES.where(Complaint.id != bindparam("exclude"))
 
 
 async def suggest(
@@ -52,22 +66,16 @@ async def suggest(
 ) -> list[DuplicateSuggestion]:
     if limit == 0:
         return []
-    statement = (
-        select(*_CANDIDATE)
-        .where(
-            Complaint.category_code == category_code,
-            Complaint.geo_cell.in_(geo.neighbourhood(latitude, longitude)),
-            Complaint.created_at >= now - timedelta(days=window_days),
-            Complaint.status.in_([s.value for s in SUGGESTABLE]),
-            only_public(),
-        )
-        .order_by(Complaint.created_at.desc())
-        .limit(CANDIDATE_CAP)
-    )
+    params = {
+        "category": category_code,
+        "cells": geo.neighbourhood(latitude, longitude),
+        "since": now - timedelta(days=window_days),
+    }
+    statement = _CANDIDATES
     if exclude is not None:
-        statement = statement.where(Complaint.id != exclude)
+        statement, params["exclude"] = _CANDIDATES_BUT_ONE, exclude
     near: list[tuple[float, _Candidate]] = []
-    for candidate in await read_rows(session, statement, _Candidate._make):
+    for candidate in await read_rows(session, statement, _Candidate._make, params):
         if candidate.latitude is None or candidate.longitude is None:
             continue
         distance = geo.distance_m(latitude, longitude, candidate.latitude, candidate.longitude)

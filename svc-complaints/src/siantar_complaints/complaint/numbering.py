@@ -4,12 +4,13 @@ is created on first use (a concurrent creator loses the INSERT race inside a sav
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.complaint.models import TrackingCounter
 from siantar_shared.calendar import local_date
+from siantar_shared.db import read_rows
 
 
 async def next_number(session: AsyncSession, *, prefix: str, now: datetime) -> str:
@@ -26,13 +27,14 @@ async def next_number(session: AsyncSession, *, prefix: str, now: datetime) -> s
     return f"{prefix}-{year}-{value:06d}"
 
 
+_INCREMENT = (
+    update(TrackingCounter)
+    .where(TrackingCounter.scope == bindparam("counter_scope"))
+    .values(value=TrackingCounter.value + 1)
+    .returning(TrackingCounter.value)
+)  # built once: its cache key is worked out once (db.read_rows)
+
+
 async def _increment(session: AsyncSession, scope: str) -> int | None:
-    statement = (
-        update(TrackingCounter)
-        .where(TrackingCounter.scope == scope)
-        .values(value=TrackingCounter.value + 1)
-        .returning(TrackingCounter.value)
-        .execution_options(synchronize_session=False)
-    )
-    result = await session.execute(statement)
-    return result.scalar_one_or_none()
+    rows = await read_rows(session, _INCREMENT, tuple, {"counter_scope": scope})
+    return int(rows[0][0]) if rows else None

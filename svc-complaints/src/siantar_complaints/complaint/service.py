@@ -37,6 +37,7 @@ from siantar_complaints.sla import clock
 from siantar_shared import wilayah
 from siantar_shared.auth import Principal
 from siantar_shared.calendar import WorkingCalendar, load_calendar
+from siantar_shared.db import insert_row
 from siantar_shared.events import emit, event_source
 from siantar_shared.i18n import Text
 
@@ -144,9 +145,9 @@ async def submit(
         reopen_count=0,
     )
     clock.start_stage(complaint, clock.Stage.verify, sla_class=sla_class, now=now, calendar=calendar)
-    session.add(complaint)
-    await session.flush()
-    session.add(
+    await insert_row(session, complaint)
+    await insert_row(
+        session,
         ComplaintUpdate(
             complaint_id=complaint.id,
             kind=UpdateKind.status_change.value,
@@ -163,7 +164,7 @@ async def submit(
                 "routing": {"opd": decision.opd_code, "basis": str(decision.basis)},
             },
             created_at=now,
-        )
+        ),
     )
     await emit(
         session,

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,7 @@ from siantar_complaints.complaint.states import ReportVisibility, Status
 from siantar_complaints.lifecycle.config import LifecycleSettings
 from siantar_complaints.lifecycle.models import NotificationOutbox
 from siantar_shared.calendar import local_date
+from siantar_shared.db import read_rows
 
 # identity's template names (svc-identity notify/templates.py SERVICE_TEMPLATES)
 STATUS_CHANGED = "complaint_status_changed"
@@ -61,6 +62,7 @@ async def enqueue(
     for a message about several (a digest)."""
     rows = [
         {
+            "id": uuid4(),
             "complaint_id": complaint.id if complaint is not None else None,
             "recipient_id": recipient,
             "template": template,
@@ -72,9 +74,14 @@ async def enqueue(
         }
         for recipient in dict.fromkeys(recipients)
     ]
-    if rows:
+    if len(rows) == 1:  # the usual case (a receipt, a reply): one statement straight to the driver
+        await read_rows(session, _INSERT, tuple, rows[0])
+    elif rows:
         await session.execute(insert(NotificationOutbox), rows)
     return len(rows)
+
+
+_INSERT = insert(NotificationOutbox)
 
 
 async def followers(session: AsyncSession, complaint: Complaint) -> list[UUID]:
