@@ -369,7 +369,7 @@ async def test_insert_row_refuses_what_it_cannot_write(engine: AsyncEngine) -> N
             await insert_row(session, ServerDefaulted())
         known = Tracked(label="known")
         session.add(known)
-        with pytest.raises(ValueError, match="new object"):
+        with pytest.raises(ValueError, match="a new object is needed"):
             await insert_row(session, known)
         await session.rollback()
 

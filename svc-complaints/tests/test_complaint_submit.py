@@ -1,5 +1,6 @@
 """Submitting a complaint through HTTP: who may, what is checked, what the answer says, and what is recorded."""
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -7,12 +8,15 @@ import httpx
 import pytest
 from factories import MARIHAT, SUKARAJA, create_complaint, create_rule, events, seed_catalogue
 from fakes_identity import FakeIdentity
-from sqlalchemy import func, select
+from fastapi import FastAPI
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from siantar_complaints.complaint.models import Complaint, ComplaintUpdate
+from siantar_complaints.complaint import writing
+from siantar_complaints.complaint.dependencies import utc_now
+from siantar_complaints.complaint.models import Complaint, ComplaintUpdate, TrackingCounter
 from siantar_complaints.lifecycle.models import NotificationOutbox
-from siantar_complaints.models import Holiday
+from siantar_complaints.models import Holiday, platform
 from siantar_shared.calendar import seed_holidays
 from siantar_shared.testing.tokens import TestKeys
 
@@ -250,3 +254,82 @@ class TestReading:
         first = await client.get(url)
         assert first.status_code == 200
         assert (await client.get(url, headers={"If-None-Match": first.headers["etag"]})).status_code == 304
+
+
+# the one-statement write (complaint.writing, PostgreSQL) against the statements one by one (SQLite's path)
+
+FIXED_NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+def row_of(row: Any, *leave_out: str) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key not in leave_out}
+
+
+async def written(session: AsyncSession, number: str) -> dict[str, Any]:
+    complaint = (await session.scalars(select(Complaint).where(Complaint.tracking_number == number))).one()
+    entry = (
+        await session.scalars(select(ComplaintUpdate).where(ComplaintUpdate.complaint_id == complaint.id))
+    ).one()
+    event = (await session.scalars(select(platform.outbox_event).where(platform.outbox_event.subject == str(complaint.id)))).one()  # fmt: skip
+    receipt = (await session.scalars(select(NotificationOutbox).where(NotificationOutbox.complaint_id == complaint.id))).one()  # fmt: skip
+    assert event.data["tracking_number"] == receipt.params["tracking_number"] == number
+    assert event.data["id"] == str(complaint.id) == event.subject
+    return {
+        "complaint": row_of(complaint, "id", "tracking_number"),
+        "entry": row_of(entry, "id", "complaint_id"),
+        "event": {
+            **row_of(event, "position", "id", "subject", "time"),
+            "data": {**event.data, "id": None, "tracking_number": None},
+        },
+        "receipt": {
+            **row_of(receipt, "id", "complaint_id"),
+            "params": {**receipt.params, "tracking_number": None},
+        },
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("catalogue")
+async def test_one_statement_writes_what_the_statements_one_by_one_write(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    citizen: dict[str, str],
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app.dependency_overrides[utc_now] = lambda: FIXED_NOW
+    taken: list[str] = []
+    write = writing.write
+
+    async def spy(*args: Any, **kwargs: Any) -> str:
+        taken.append(number := await write(*args, **kwargs))
+        return number
+
+    monkeypatch.setattr(writing, "write", spy)
+    one = await submit(client, citizen, report_visibility="restricted")  # suggests nothing to the next one
+    monkeypatch.setattr(writing, "available", lambda session: False)
+    other = await submit(client, citizen, report_visibility="restricted")
+
+    assert one.status_code == other.status_code == 201, other.text
+    assert taken == [one.json()["tracking_number"]]
+    first, second = one.json()["tracking_number"], other.json()["tracking_number"]
+    assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
+    assert {**one.json(), "id": None, "tracking_number": None} == {
+        **other.json(),
+        "id": None,
+        "tracking_number": None,
+    }
+    assert await written(session, first) == await written(session, second)
+
+
+@pytest.mark.usefixtures("catalogue")
+async def test_a_year_without_a_counter_starts_at_one_and_numbers_grow_past_six_digits(
+    app: FastAPI, client: httpx.AsyncClient, citizen: dict[str, str], session: AsyncSession
+) -> None:
+    app.dependency_overrides[utc_now] = lambda: datetime(2031, 3, 2, 2, 0, tzinfo=UTC)
+    assert (await submit(client, citizen)).json()["tracking_number"] == "SIANTAR-2031-000001"
+    await session.execute(
+        update(TrackingCounter).where(TrackingCounter.scope == "2031").values(value=999_999)
+    )
+    assert (await submit(client, citizen)).json()["tracking_number"] == "SIANTAR-2031-1000000"
+    assert (await submit(client, citizen)).json()["tracking_number"] == "SIANTAR-2031-1000001"

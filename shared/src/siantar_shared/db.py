@@ -346,13 +346,20 @@ async def insert_row(session: AsyncSession, row: Any) -> None:
     it in the session as a loaded one: later changes to it are flushed as an UPDATE (version checks included).
 
     The cheaper write for a row of a hot path than `session.add()` and a flush (the submission's complaint, its
-    first timeline entry, an event: bench/complaints/README.md, "Session 6"). Every column is written: the
-    object's value, else the column's Python default (`default=`), else NULL; a column with only a server
-    default must be given. Nothing else pending in the session is flushed by it."""
+    first timeline entry, an event: bench/complaints/README.md, "Session 6"). Every column is written
+    (`row_values`). Nothing else pending in the session is flushed by it."""
+    await read_rows(session, _insert_of(row.__table__), tuple, row_values(row))
+    keep_loaded(session, row)
+
+
+def row_values(row: Any) -> dict[str, Any]:
+    """Every column's value of a new ORM object, to INSERT it: the object's value, else the column's Python
+    default (`default=`, then also set on the object), else NULL; a column with only a server default must be
+    given (its value would stay unknown to the object)."""
     table = row.__table__
     state = sa_inspect(row)
     if state.key is not None or state.session is not None:
-        raise ValueError("insert_row takes a new object, not one the session knows already")
+        raise ValueError("a new object is needed, not one a session knows already")
     given = row.__dict__
     values: dict[str, Any] = {}
     for column in table.columns:
@@ -368,7 +375,12 @@ async def insert_row(session: AsyncSession, row: Any) -> None:
         else:
             values[key] = None
             setattr(row, key, None)
-    await read_rows(session, _insert_of(table), tuple, values)
+    return values
+
+
+def keep_loaded(session: AsyncSession, row: Any) -> None:
+    """Put a new object whose row was just INSERTed, with every column set (`row_values`), into the session as a
+    loaded one, as if read back (no statement)."""
     make_transient_to_detached(row)
     session.add(row)
 

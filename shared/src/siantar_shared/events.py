@@ -86,30 +86,37 @@ async def emit(
 ) -> OutboxEventMixin:
     """Add an event to the caller's transaction (flushed, never committed). `data` must be JSON-able
     (UUIDs, datetimes and enums are converted); it should carry ids, not personal data."""
+    await session.flush()  # the caller's pending changes first, as the flush of `session.add()` did
+    event = models.outbox_event(
+        position=await next_position(session, models.outbox_sequence),
+        **event_values(type=type, subject=subject, data=data, source=source),
+    )
+    await insert_row(session, event)
+    return event
+
+
+def event_values(*, type: str, subject: str | None, data: dict[str, Any], source: str) -> dict[str, Any]:
+    """An event's columns but its position (which `next_position` hands out), checked and made JSON-able."""
     if not EVENT_TYPE.fullmatch(type):
         raise ValueError(
             f"event type {type!r} is not reverse-DNS, e.g. id.go.pematangsiantar.identity.x.created"
         )
-    await session.flush()  # the caller's pending changes first, as the flush of `session.add()` did
-    event = models.outbox_event(
-        position=await next_position(session, models.outbox_sequence),
-        id=uuid4(),
-        source=source,
-        type=type,
-        subject=subject,
-        time=utcnow(),
-        datacontenttype=JSON_CONTENT_TYPE,
-        data=to_jsonable_python(data),
-    )
-    await insert_row(session, event)
-    return event
+    return {
+        "id": uuid4(),
+        "source": source,
+        "type": type,
+        "subject": subject,
+        "time": utcnow(),
+        "datacontenttype": JSON_CONTENT_TYPE,
+        "data": to_jsonable_python(data),
+    }
 
 
 async def next_position(
     session: AsyncSession, sequence: type[OutboxSequenceMixin], name: str = SEQUENCE_NAME
 ) -> int:
     """The next value of counter `name`, locked until the caller's transaction ends (see the module docstring)."""
-    bump = _bump_of(sequence)
+    bump = position_bump(sequence)
     rows = await read_rows(session, bump, tuple, {"counter": name})
     if rows:
         return int(rows[0][0])
@@ -124,8 +131,9 @@ async def next_position(
 _BUMPS: dict[type[OutboxSequenceMixin], Any] = {}
 
 
-def _bump_of(sequence: type[OutboxSequenceMixin]) -> Any:
-    """The UPDATE that takes a counter's next value, built once per model (its cache key is worked out once)."""
+def position_bump(sequence: type[OutboxSequenceMixin]) -> Any:
+    """The UPDATE that takes the next value of the counter named by bind parameter `counter`, RETURNING it;
+    built once per model (its cache key is worked out once)."""
     bump = _BUMPS.get(sequence)
     if bump is None:
         bump = _BUMPS[sequence] = (

@@ -4,7 +4,7 @@ is created on first use (a concurrent creator loses the INSERT race inside a sav
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import ColumnElement, String, bindparam, cast, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +13,13 @@ from siantar_shared.calendar import local_date
 from siantar_shared.db import read_rows
 
 
+def year_of(now: datetime) -> str:
+    """The counter's scope: the year in Pematang Siantar."""
+    return str(local_date(now).year)
+
+
 async def next_number(session: AsyncSession, *, prefix: str, now: datetime) -> str:
-    year = str(local_date(now).year)
+    year = year_of(now)
     value = await _increment(session, year)
     if value is None:
         try:
@@ -27,7 +32,16 @@ async def next_number(session: AsyncSession, *, prefix: str, now: datetime) -> s
     return f"{prefix}-{year}-{value:06d}"
 
 
-_INCREMENT = (
+def number_sql(
+    prefix: ColumnElement[str], year: ColumnElement[str], value: ColumnElement[int]
+) -> ColumnElement[str]:
+    """`next_number`'s format in SQL, for a statement that takes the counter's value itself (`writing`): at least
+    six digits, more once a year has more complaints than that."""
+    digits = cast(value, String)
+    return prefix + "-" + year + "-" + func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+
+
+INCREMENT = (
     update(TrackingCounter)
     .where(TrackingCounter.scope == bindparam("counter_scope"))
     .values(value=TrackingCounter.value + 1)
@@ -36,5 +50,5 @@ _INCREMENT = (
 
 
 async def _increment(session: AsyncSession, scope: str) -> int | None:
-    rows = await read_rows(session, _INCREMENT, tuple, {"counter_scope": scope})
+    rows = await read_rows(session, INCREMENT, tuple, {"counter_scope": scope})
     return int(rows[0][0]) if rows else None

@@ -10,13 +10,14 @@ answer to a retry, so a retry never makes a second complaint.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
+from typing import Any
+from uuid import UUID, uuid4
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_complaints.category.models import Category
-from siantar_complaints.complaint import duplicates, geo, numbering, visibility
+from siantar_complaints.complaint import duplicates, geo, numbering, visibility, writing
 from siantar_complaints.complaint.answers import check_answers
 from siantar_complaints.complaint.exceptions import ComplaintNotFound, InvalidComplaint
 from siantar_complaints.complaint.models import Complaint, ComplaintPhoto, ComplaintUpdate
@@ -30,6 +31,7 @@ from siantar_complaints.complaint.states import (
 )
 from siantar_complaints.config import Settings
 from siantar_complaints.lifecycle import notify
+from siantar_complaints.lifecycle.models import NotificationOutbox
 from siantar_complaints.models import Holiday, platform
 from siantar_complaints.routing.decision import RoutingDecision
 from siantar_complaints.routing.service import decide
@@ -37,8 +39,8 @@ from siantar_complaints.sla import clock
 from siantar_shared import wilayah
 from siantar_shared.auth import Principal
 from siantar_shared.calendar import WorkingCalendar, load_calendar
-from siantar_shared.db import insert_row
-from siantar_shared.events import emit, event_source
+from siantar_shared.db import insert_row, keep_loaded
+from siantar_shared.events import emit, event_source, event_values
 from siantar_shared.i18n import Text
 
 EVENT_PREFIX = "id.go.pematangsiantar.complaints.complaint"
@@ -112,7 +114,7 @@ async def submit(
     # the two row locks of a submission (the year's tracking counter, the outbox sequence) are taken last and
     # held only until the commit: everything that reads is done before them
     complaint = Complaint(
-        tracking_number=await numbering.next_number(session, prefix=settings.TRACKING_PREFIX, now=now),
+        id=uuid4(),
         title=data.title,
         description=data.description,
         category_code=category.code,
@@ -143,47 +145,61 @@ async def submit(
         follower_count=0,
         photo_count=0,
         reopen_count=0,
+        version=1,
     )
     clock.start_stage(complaint, clock.Stage.verify, sla_class=sla_class, now=now, calendar=calendar)
-    await insert_row(session, complaint)
-    await insert_row(
-        session,
-        ComplaintUpdate(
-            complaint_id=complaint.id,
-            kind=UpdateKind.status_change.value,
-            visibility=UpdateVisibility.public.value,
-            from_status=None,
-            to_status=Status.submitted.value,
-            note="",
-            actor_id=submitter.actor_id,
-            actor_role=submitter.role,
-            actor_client_id=submitter.client_id,
-            actor_opd=submitter.opd,
-            data={
-                "channel": complaint.channel,
-                "routing": {"opd": decision.opd_code, "basis": str(decision.basis)},
-            },
-            created_at=now,
-        ),
-    )
-    await emit(
-        session,
-        platform,
-        type=f"{EVENT_PREFIX}.submitted",
-        subject=str(complaint.id),
-        data=event_data(complaint),
-        source=SOURCE,
+    entry = ComplaintUpdate(
+        id=uuid4(),
+        complaint_id=complaint.id,
+        kind=UpdateKind.status_change.value,
+        visibility=UpdateVisibility.public.value,
+        from_status=None,
+        to_status=Status.submitted.value,
+        note="",
+        actor_id=submitter.actor_id,
+        actor_role=submitter.role,
+        actor_client_id=submitter.client_id,
+        actor_opd=submitter.opd,
+        data={
+            "channel": complaint.channel,
+            "routing": {"opd": decision.opd_code, "basis": str(decision.basis)},
+        },
+        created_at=now,
     )
     # the receipt, also when the reporter submitted it themselves: it carries the number to follow it by
-    await notify.enqueue(
-        session,
-        complaint,
-        [reporter_id],
-        "complaint_received",
-        {"tracking_number": complaint.tracking_number},
-        now=now,
-    )
+    receipt = notify.message(complaint.id, reporter_id, "complaint_received", {}, now=now)
+    if writing.available(session):  # one statement (complaint.writing): the number is taken there
+        complaint.tracking_number = await writing.write(
+            session,
+            complaint=complaint,
+            entry=entry,
+            event=event_values(**_event(complaint)),
+            receipt=NotificationOutbox(**receipt),
+            prefix=settings.TRACKING_PREFIX,
+            year=numbering.year_of(now),
+        )
+        keep_loaded(session, complaint)
+    else:
+        complaint.tracking_number = await numbering.next_number(
+            session, prefix=settings.TRACKING_PREFIX, now=now
+        )
+        await insert_row(session, complaint)
+        await insert_row(session, entry)
+        await emit(session, platform, **_event(complaint))
+        receipt["params"] = {"tracking_number": complaint.tracking_number}
+        await insert_row(session, NotificationOutbox(**receipt))
     return Submitted(complaint=complaint, category=category, decision=decision, duplicates=suggestions)
+
+
+def _event(complaint: Complaint) -> dict[str, Any]:
+    """`emit`'s arguments for the `complaint.submitted` event (its tracking number None on the one-statement
+    path, which adds it)."""
+    return {
+        "type": f"{EVENT_PREFIX}.submitted",
+        "subject": str(complaint.id),
+        "data": event_data(complaint),
+        "source": SOURCE,
+    }
 
 
 def event_data(complaint: Complaint) -> dict[str, object]:

@@ -60,19 +60,9 @@ async def enqueue(
 ) -> int:
     """One pending message per recipient (duplicates dropped), in the caller's transaction; `complaint` is None
     for a message about several (a digest)."""
+    complaint_id = complaint.id if complaint is not None else None
     rows = [
-        {
-            "id": uuid4(),
-            "complaint_id": complaint.id if complaint is not None else None,
-            "recipient_id": recipient,
-            "template": template,
-            "params": params,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for recipient in dict.fromkeys(recipients)
+        message(complaint_id, recipient, template, params, now=now) for recipient in dict.fromkeys(recipients)
     ]
     if len(rows) == 1:  # the usual case (a receipt, a reply): one statement straight to the driver
         await read_rows(session, _INSERT, tuple, rows[0])
@@ -82,6 +72,23 @@ async def enqueue(
 
 
 _INSERT = insert(NotificationOutbox)
+
+
+def message(
+    complaint_id: UUID | None, recipient: UUID, template: str, params: dict[str, Any], *, now: datetime
+) -> dict[str, Any]:
+    """A pending message's row."""
+    return {
+        "id": uuid4(),
+        "complaint_id": complaint_id,
+        "recipient_id": recipient,
+        "template": template,
+        "params": params,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 async def followers(session: AsyncSession, complaint: Complaint) -> list[UUID]:
