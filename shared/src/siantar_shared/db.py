@@ -307,6 +307,20 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
+async def get_atomic_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request for an endpoint whose writes are a single statement (the complaint submission on
+    PostgreSQL: `svc-complaints` `complaint.writing`): on PostgreSQL in autocommit, so that its reads and that
+    statement are one round trip each, without BEGIN and COMMIT; elsewhere the ordinary request session
+    (`make_single_statement_sessionmaker`). Its writes must be one statement on PostgreSQL: a second one would
+    commit on its own."""
+    sessionmaker = getattr(request.state, "single_statement_sessionmaker", None) or request.state.sessionmaker
+    async with unit_of_work(sessionmaker) as session:
+        yield session
+
+
+AtomicWriteSessionDep = Annotated[AsyncSession, Depends(get_atomic_write_session, scope="function")]
+
+
 R = TypeVar("R", bound=tuple[Any, ...])
 
 

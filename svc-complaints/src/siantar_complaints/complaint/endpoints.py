@@ -19,7 +19,7 @@ from siantar_complaints.identity.dependencies import IdentityServicesDep
 from siantar_complaints.photo.exceptions import PhotoTooLarge
 from siantar_shared.auth import AnyPrincipal, OptionalPrincipal, Principal, Role
 from siantar_shared.conditional import IfNoneMatch, json_response, version_tag
-from siantar_shared.db import SessionDep
+from siantar_shared.db import AtomicWriteSessionDep, SessionDep
 from siantar_shared.i18n import Text
 from siantar_shared.storage import ObjectNotFound
 
@@ -107,7 +107,7 @@ async def submit_complaint(
     body: ComplaintCreate,
     principal: AnyPrincipal,
     request: Request,
-    session: SessionDep,
+    session: AtomicWriteSessionDep,  # on PostgreSQL its writes are one statement (complaint.writing)
     identity: IdentityServicesDep,
     now: NowDep,
 ) -> Response:
