@@ -3,6 +3,8 @@
 - `POST /bench/raw-insert`: one complaint row straight through an asyncpg pool (one INSERT, nothing else);
 - `GET /bench/raw-page`: one keyset page (50 public complaints, newest first) straight through asyncpg;
 - `POST /bench/orm-insert`: one complaint row through the ORM session (SessionDep), nothing else;
+- `POST /bench/accept`: a submission's body and token checked and its `Idempotency-Key` claimed and recorded, no
+  submission work: the floor under any submission in this stack;
 - `GET /bench/duplicates?category=&lat=&long=`: the submission's duplicate check (`complaint.duplicates.suggest`)
   alone, as the service runs it (it has no endpoint of its own).
 
@@ -23,8 +25,10 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 
 from siantar_complaints.complaint import duplicates, geo
 from siantar_complaints.complaint.models import Complaint
+from siantar_complaints.complaint.schemas import ComplaintCreate
 from siantar_complaints.config import Settings
 from siantar_complaints.main import create_app
+from siantar_shared.auth import AnyPrincipal
 from siantar_shared.db import SessionDep
 
 router = APIRouter(prefix="/bench")
@@ -104,6 +108,13 @@ async def orm_insert(session: SessionDep) -> dict[str, str]:
     session.add(complaint)
     await session.flush()
     return {"id": str(complaint.id)}
+
+
+@router.post("/accept", status_code=201)
+async def accept(body: ComplaintCreate, principal: AnyPrincipal) -> dict[str, str]:
+    """What any submission costs before its own work: the same body validated, the token checked, and (sent
+    with an `Idempotency-Key`, as run.py does) the key claimed and the answer recorded; nothing else."""
+    return {"title": body.title, "reporter": str(principal.subject)}
 
 
 @router.get("/duplicates")

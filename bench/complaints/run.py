@@ -87,7 +87,7 @@ def cases(keys: TestKeys) -> list[Case]:
     def rotating(paths: list[str], headers: dict[str, str] | None = None) -> Callable[[], Iterator[Any]]:
         return lambda: ((p, headers or {}, None) for p in itertools.cycle(paths))
 
-    def submissions() -> Iterator[Any]:
+    def submissions(path: str = "/complaints/v1/complaints") -> Iterator[Any]:
         while True:
             lat, long = random.uniform(2.90, 3.00), random.uniform(99.02, 99.10)
             body = {
@@ -96,7 +96,7 @@ def cases(keys: TestKeys) -> list[Case]:
                 "kelurahan": "12.72.05.1002",
                 "channel": "app",
             }  # fmt: skip
-            yield "/complaints/v1/complaints", {**citizen, "Idempotency-Key": str(uuid.uuid4())}, body
+            yield path, {**citizen, "Idempotency-Key": str(uuid.uuid4())}, body
 
     def inserts(path: str) -> Callable[[], Iterator[Any]]:
         return lambda: itertools.repeat((path, {}, None))
@@ -114,6 +114,7 @@ def cases(keys: TestKeys) -> list[Case]:
         Case("raw insert (asyncpg)", "POST", inserts("/bench/raw-insert"), kind="write"),
         Case("ORM insert", "POST", inserts("/bench/orm-insert"), kind="write"),
         Case("submission (full)", "POST", submissions, kind="write"),
+        Case("submission floor (no work)", "POST", lambda: submissions("/bench/accept"), kind="write"),
     ]
 
 
