@@ -14,7 +14,19 @@ from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import JSON, MetaData, Numeric, String, bindparam, event, insert, literal, select, update
+from sqlalchemy import (
+    JSON,
+    MetaData,
+    Numeric,
+    String,
+    bindparam,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -30,6 +42,7 @@ from siantar_shared.db import (
     make_sessionmaker,
     read_rows,
 )
+from siantar_shared.errors import database_unavailable
 from siantar_shared.pagination import CursorParams, SortKey, paginate_rows
 from siantar_shared.testing.databases import fresh_database
 
@@ -387,3 +400,22 @@ async def test_the_first_statement_of_a_session_begins_its_transaction(
         await session.rollback()
         assert await read_rows(session, mine, tuple) == []  # a new transaction, begun the same way
     assert direct_reads == DIRECT * 4
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("maker", [make_read_sessionmaker, make_sessionmaker])
+async def test_a_lost_connection_is_invalidated_and_reads_as_the_database_unavailable(
+    engine: AsyncEngine, maker: Any
+) -> None:
+    # a backend killed under a session (a database restart): the direct path's error is SQLAlchemy's, with the
+    # connection invalidated, so the request answers 503 (errors.database_unavailable) and the pool replaces it
+    async with maker(engine)() as session:
+        pid = (await read_rows(session, select(func.pg_backend_pid()), tuple))[0][0]
+        async with engine.connect() as killer:
+            await killer.execute(select(func.pg_terminate_backend(pid)))
+        with pytest.raises(DBAPIError) as raised:
+            await read_rows(session, INSERT_THING, tuple, new_thing(label="never"))
+        assert raised.value.connection_invalidated
+        assert database_unavailable(raised.value)
+    async with maker(engine)() as session:  # the pool hands out a live connection again
+        assert (await read_rows(session, select(func.pg_backend_pid()), tuple))[0][0] != pid
