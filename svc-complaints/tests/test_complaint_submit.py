@@ -1,5 +1,6 @@
 """Submitting a complaint through HTTP: who may, what is checked, what the answer says, and what is recorded."""
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,6 +19,9 @@ from siantar_complaints.complaint.models import Complaint, ComplaintUpdate, Trac
 from siantar_complaints.lifecycle.models import NotificationOutbox
 from siantar_complaints.models import Holiday, platform
 from siantar_shared.calendar import seed_holidays
+from siantar_shared.db import make_single_statement_sessionmaker
+from siantar_shared.testing.databases import sessions_of_fresh_database
+from siantar_shared.testing.plugin import StateInjector
 from siantar_shared.testing.tokens import TestKeys
 
 COMPLAINTS = "/complaints/v1/complaints"
@@ -333,3 +337,48 @@ async def test_a_year_without_a_counter_starts_at_one_and_numbers_grow_past_six_
     )
     assert (await submit(client, citizen)).json()["tracking_number"] == "SIANTAR-2031-1000000"
     assert (await submit(client, citizen)).json()["tracking_number"] == "SIANTAR-2031-1000001"
+
+
+@pytest.mark.postgres
+async def test_submissions_at_once_each_get_their_own_number_and_event(
+    app: FastAPI, app_state: dict[str, Any], alembic_ini: Any, test_keys: TestKeys
+) -> None:
+    """Twelve submissions truly at once on a database with no counter yet (each its own connection, committed,
+    in autocommit as in production): the first ones race to create the year's counter and the outbox sequence;
+    every one gets its own number and event position, one entry and one receipt; two sent with one
+    Idempotency-Key at the same moment make one complaint."""
+    async with sessions_of_fresh_database("submit_race", alembic_ini) as sessionmaker:
+        async with sessionmaker() as setup, setup.begin():
+            await seed_catalogue(setup)
+        engine = sessionmaker.kw["bind"]
+        state = {
+            **app_state,
+            "sessionmaker": sessionmaker,
+            "single_statement_sessionmaker": make_single_statement_sessionmaker(engine, sessionmaker),
+        }
+        transport = httpx.ASGITransport(app=StateInjector(app, state))
+        citizen = bearer(test_keys, subject=uuid4(), roles=["citizen"])
+        twice = {**citizen, "Idempotency-Key": str(uuid4())}
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            responses = await asyncio.gather(
+                *(submit(client, citizen, title=f"Laporan {n}") for n in range(12)),
+                submit(client, twice, title="Sekali saja"),
+                submit(client, twice, title="Sekali saja"),
+            )
+        alone, pair = responses[:12], responses[12:]
+        assert [r.status_code for r in alone] == [201] * 12, [r.text for r in alone if r.status_code != 201]
+        # the key's second request: the replay, or 409 while the first is still in flight (module idempotency)
+        assert sorted(r.status_code for r in pair) in ([201, 201], [201, 409])
+        numbers = {r.json()["tracking_number"] for r in alone + pair if r.status_code == 201}
+        year = numbers.copy().pop()[len("SIANTAR-") :][:4]
+        async with sessionmaker() as check:
+            complaints = list(await check.scalars(select(Complaint)))
+            positions = [e.position for e in await check.scalars(select(platform.outbox_event))]
+            entries = list(await check.scalars(select(ComplaintUpdate)))
+            receipts = list(await check.scalars(select(NotificationOutbox)))
+        assert sorted(c.tracking_number for c in complaints) == [
+            f"SIANTAR-{year}-{n:06d}" for n in range(1, 14)
+        ]
+        assert len(positions) == len(set(positions)) == 13
+        assert sorted(e.complaint_id for e in entries) == sorted(c.id for c in complaints)
+        assert sorted(r.complaint_id for r in receipts) == sorted(c.id for c in complaints)
