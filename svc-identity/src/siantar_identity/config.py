@@ -41,6 +41,9 @@ class Settings(ServiceSettings):
     ENCRYPTION_KEYS: SecretStr = SecretStr("")
     # HMAC key for the keyed hashes used to look up NIK, phone and email without decrypting them
     BLIND_INDEX_KEY: SecretStr = SecretStr("")
+    # during a rotation of BLIND_INDEX_KEY: the old key(s), comma-separated, still matched by look-ups until
+    # `job reencrypt-personal-data` has re-hashed every stored value (deploy/README.md)
+    BLIND_INDEX_PREVIOUS_KEYS: SecretStr | None = None
     # HMAC pepper for API keys and client secrets (stored as HMACs, never in clear)
     API_KEY_PEPPER: SecretStr = SecretStr("")
 

@@ -2,7 +2,9 @@
 
 Besides the platform's `purge-idempotency-keys`: `purge-authorizations` (expired authorization requests and
 codes), `purge-throttle-state` (counters idle for a day and not blocking anyone), `purge-one-time-codes`
-(codes used or expired for a day) and `reencrypt-personal-data` (after an encryption-key rotation). Each runs under a lease, so two replicas never run the same job at once.
+(codes used or expired for a day) and `reencrypt-personal-data` (after a rotation of the encryption key or
+of the look-up key: re-seals and re-hashes). Each runs under a lease, so two replicas never run the same job at
+once.
 """
 
 from collections.abc import AsyncIterator
@@ -17,7 +19,7 @@ from siantar_identity.config import Settings
 from siantar_identity.models import platform
 from siantar_identity.oauth.authorize_exchange import purge_expired_authorizations
 from siantar_identity.security.context import Crypto
-from siantar_identity.security.reencrypt import reencrypt
+from siantar_identity.security.reencrypt import reencrypt, rehash
 from siantar_identity.throttle.models import ThrottleState
 from siantar_shared.jobs import JobRunner, open_job_runner
 
@@ -45,10 +47,11 @@ async def open_identity_runner(settings: Settings) -> AsyncIterator[JobRunner]:
         runner.register("purge-authorizations", purge_expired_authorizations, lease=LEASE)
         runner.register("purge-throttle-state", purge_throttle_state, lease=LEASE)
         runner.register("purge-one-time-codes", purge_one_time_codes, lease=LEASE)
-        ring = Crypto.from_settings(settings).ring
+        crypto = Crypto.from_settings(settings)
 
         async def reencrypt_personal_data(session: AsyncSession) -> None:
-            await reencrypt(session, ring)
+            await reencrypt(session, crypto.ring)
+            await rehash(session, crypto)
 
         runner.register("reencrypt-personal-data", reencrypt_personal_data, lease=timedelta(hours=1))
         yield runner

@@ -36,6 +36,7 @@ from siantar_identity.config import Settings
 from siantar_identity.mfa import totp
 from siantar_identity.mfa.service import TOTP_CONTEXT
 from siantar_identity.security.context import Crypto
+from siantar_identity.security.fieldcrypt import candidates
 from siantar_identity.security.passwords import hash_password
 from siantar_identity.security.secrets import new_token
 from siantar_identity.staff.actor import Actor
@@ -274,7 +275,9 @@ async def _citizen(
     session: AsyncSession, crypto: Crypto, person: Person, entry: Entry | None, at: datetime
 ) -> Entry:
     index = contacts.phone_index(crypto, person.username)
-    account = (await session.scalars(select(Account).where(Account.phone_index == index))).one_or_none()
+    account = (
+        await session.scalars(select(Account).where(Account.phone_index.in_(candidates(index))))
+    ).one_or_none()
     known = _usable(entry, "password")
     password = entry["password"] if entry is not None and known else new_token(18)
     if account is None:
@@ -306,7 +309,7 @@ async def _citizen(
 
 
 async def _nik_taken(session: AsyncSession, crypto: Crypto, nik: str) -> bool:
-    statement = select(Account.id).where(Account.nik_index == contacts.nik_index(crypto, nik))
+    statement = select(Account.id).where(Account.nik_index.in_(candidates(contacts.nik_index(crypto, nik))))
     return (await session.scalar(statement)) is not None
 
 

@@ -21,6 +21,7 @@ from siantar_identity.account.models import Account, CodePurpose, OneTimeCode
 from siantar_identity.audit.service import client_ip, record
 from siantar_identity.notify import service as notify_service
 from siantar_identity.notify.notifiers import Channel
+from siantar_identity.security.fieldcrypt import candidates
 from siantar_identity.security.secrets import new_numeric_code, same, token_hash
 from siantar_identity.throttle.policy import address_key
 
@@ -121,7 +122,8 @@ async def accept(
     if account is None or live is None:
         await reject(session, tools, account, purpose=purpose, attempts=None)
         raise InvalidCode()
-    if not (same(live.code_hash, code_hash(account, code)) and same(live.target_index, target_index)):
+    sent_to_target = any(same(live.target_index, candidate) for candidate in candidates(target_index))
+    if not (same(live.code_hash, code_hash(account, code)) and sent_to_target):
         live.attempts += 1
         await reject(session, tools, account, purpose=purpose, attempts=live.attempts)
         raise InvalidCode()

@@ -35,6 +35,7 @@ from siantar_identity.account.schemas import (
 from siantar_identity.audit.service import client_ip, record
 from siantar_identity.mfa.service import second_factor_enrolled
 from siantar_identity.notify.notifiers import Channel
+from siantar_identity.security.fieldcrypt import matches
 from siantar_identity.security.password_policy import enforce
 from siantar_identity.security.passwords import hash_password, verify_password
 from siantar_identity.throttle import service as throttle
@@ -112,7 +113,7 @@ async def check_password(
 async def request_phone_change(session: AsyncSession, tools: Tools, me: Me, data: PhoneChange) -> None:
     await check_password(session, tools, me, data.password, operation="phone_change")
     index = contacts.phone_index(tools.crypto, data.phone)
-    if index == me.account.phone_index:
+    if matches(index, me.account.phone_index):
         raise ContactUnchanged()
     free = await repository.by_phone_index(session, index) is None
     if free:
@@ -148,7 +149,7 @@ async def confirm_phone_change(session: AsyncSession, tools: Tools, me: Me, data
 async def request_email_change(session: AsyncSession, tools: Tools, me: Me, data: EmailChange) -> None:
     await check_password(session, tools, me, data.password, operation="email_change")
     index = contacts.email_index(tools.crypto, data.email)
-    if index == me.account.email_index:
+    if matches(index, me.account.email_index):
         raise ContactUnchanged()
     free = await repository.by_email_index(session, index) is None
     if free:

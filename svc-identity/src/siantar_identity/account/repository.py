@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_identity.account.models import Account, AccountKind, OneTimeCode
 from siantar_identity.oauth.models import TokenFamily
+from siantar_identity.security.fieldcrypt import candidates
 from siantar_identity.throttle.models import ThrottleState
 
 # people who sign in (guests have their own index contexts and never match these look-ups)
@@ -23,18 +24,18 @@ async def get(session: AsyncSession, account_id: UUID) -> Account | None:
 
 async def by_phone_index(session: AsyncSession, index: str) -> Account | None:
     return await session.scalar(
-        select(Account).where(Account.phone_index == index, Account.kind.in_(PERSON_KINDS))
+        select(Account).where(Account.phone_index.in_(candidates(index)), Account.kind.in_(PERSON_KINDS))
     )
 
 
 async def by_email_index(session: AsyncSession, index: str) -> Account | None:
     return await session.scalar(
-        select(Account).where(Account.email_index == index, Account.kind.in_(PERSON_KINDS))
+        select(Account).where(Account.email_index.in_(candidates(index)), Account.kind.in_(PERSON_KINDS))
     )
 
 
 async def by_nik_index(session: AsyncSession, index: str) -> Account | None:
-    return await session.scalar(select(Account).where(Account.nik_index == index))
+    return await session.scalar(select(Account).where(Account.nik_index.in_(candidates(index))))
 
 
 async def live_code(

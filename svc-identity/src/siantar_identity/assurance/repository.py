@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from siantar_identity.audit.models import AuditRecord
 from siantar_identity.privacy.models import NikReview
+from siantar_identity.security.fieldcrypt import candidates
 
 OPEN = "open"
 DUKCAPIL_CHECK = "assurance.dukcapil_check"
@@ -20,7 +21,9 @@ async def get_review(session: AsyncSession, review_id: UUID) -> NikReview | None
 async def open_review(session: AsyncSession, account_id: UUID, nik_index: str) -> NikReview | None:
     return await session.scalar(
         select(NikReview).where(
-            NikReview.account_id == account_id, NikReview.nik_index == nik_index, NikReview.status == OPEN
+            NikReview.account_id == account_id,
+            NikReview.nik_index.in_(candidates(nik_index)),
+            NikReview.status == OPEN,
         )
     )
 
@@ -44,7 +47,11 @@ async def close_reviews(
     """Close the account's open reviews for this NIK (it got the NIK another way)."""
     await session.execute(
         update(NikReview)
-        .where(NikReview.account_id == account_id, NikReview.nik_index == nik_index, NikReview.status == OPEN)
+        .where(
+            NikReview.account_id == account_id,
+            NikReview.nik_index.in_(candidates(nik_index)),
+            NikReview.status == OPEN,
+        )
         .values(status=status, resolved_at=at, note=note)
         .execution_options(synchronize_session=False)
     )
@@ -54,7 +61,11 @@ async def move_holder(session: AsyncSession, nik_index: str, holder_id: UUID) ->
     """Other open reviews of this NIK now face its new holder."""
     await session.execute(
         update(NikReview)
-        .where(NikReview.nik_index == nik_index, NikReview.status == OPEN, NikReview.account_id != holder_id)
+        .where(
+            NikReview.nik_index.in_(candidates(nik_index)),
+            NikReview.status == OPEN,
+            NikReview.account_id != holder_id,
+        )
         .values(holder_id=holder_id)
         .execution_options(synchronize_session=False)
     )

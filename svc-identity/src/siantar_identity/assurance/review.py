@@ -19,6 +19,7 @@ from siantar_identity.assurance.exceptions import ReviewCannotGrant, ReviewClose
 from siantar_identity.assurance.schemas import NikReviewRead, NikReviewResolve, ReviewDecision
 from siantar_identity.assurance.service import REVIEW_CONTEXT, release, set_level
 from siantar_identity.privacy.models import NikReview
+from siantar_identity.security.fieldcrypt import matches
 from siantar_identity.staff.actor import Actor
 from siantar_shared.i18n import Text
 from siantar_shared.pagination import CursorParams, Page, SortKey, paginate
@@ -72,14 +73,20 @@ async def _grant(session: AsyncSession, tools: Tools, review: NikReview, *, by: 
     claimant = await accounts.get(session, review.account_id)
     if claimant is None or claimant.kind != AccountKind.citizen or claimant.status != AccountStatus.active:
         raise ReviewCannotGrant(_NOT_ACTIVE)
-    if claimant.assurance_level >= 2 and claimant.nik_index not in (None, review.nik_index):
+    # the NIK's keyed hash now (the review's stored one may be under a key being rotated out)
+    nik = tools.crypto.ring.decrypt(review.nik_ciphertext, context=REVIEW_CONTEXT)
+    index = contacts.nik_index(tools.crypto, nik)
+    if (
+        claimant.assurance_level >= 2
+        and claimant.nik_index is not None
+        and not matches(index, claimant.nik_index)
+    ):
         raise ReviewCannotGrant(_OTHER_NIK)
-    holder = await accounts.by_nik_index(session, review.nik_index)
+    holder = await accounts.by_nik_index(session, index)
     if holder is not None and holder.id != claimant.id:
         await release(session, tools, holder, reason="manual_review", winner=claimant)
-    if claimant.nik_index != review.nik_index:
-        nik = tools.crypto.ring.decrypt(review.nik_ciphertext, context=REVIEW_CONTEXT)
+    if not matches(index, claimant.nik_index):
         contacts.set_nik(claimant, tools.crypto, nik)
         set_level(claimant, 1, "manual_review", f"review:{by.id}", tools)
     await session.flush()
-    await repository.move_holder(session, review.nik_index, claimant.id)
+    await repository.move_holder(session, index, claimant.id)

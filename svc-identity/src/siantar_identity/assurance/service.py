@@ -33,6 +33,7 @@ from siantar_identity.assurance.exceptions import (
 from siantar_identity.assurance.schemas import Outcome
 from siantar_identity.audit.service import record
 from siantar_identity.privacy.models import NikReview
+from siantar_identity.security.fieldcrypt import matches
 from siantar_shared.schemas.types import mask_nik
 
 REVIEW_CONTEXT = "nik_review.nik"  # associated data of the NIK kept in a review case
@@ -59,7 +60,7 @@ async def claim_unclaimed_nik(session: AsyncSession, tools: Tools, account: Acco
 async def claim(session: AsyncSession, tools: Tools, account: Account, nik: str) -> Outcome:
     """Level 1 if nobody holds `nik`; a review case if someone else does."""
     index = contacts.nik_index(tools.crypto, nik)
-    if account.nik_index == index:
+    if matches(index, account.nik_index):
         return Outcome.unchanged
     if account.nik_index is not None and account.assurance_level >= 2:
         raise NikLocked()
@@ -131,7 +132,7 @@ async def verify(
     nik = nik or await _current_nik(session, tools, account)
     index = contacts.nik_index(tools.crypto, nik)
     if account.assurance_level >= 2 and account.nik_index is not None:
-        if account.nik_index == index:
+        if matches(index, account.nik_index):
             return Outcome.unchanged
         raise NikLocked()
     await _limit_checks(session, tools, account)
@@ -204,7 +205,7 @@ async def _grant_level_2(
             await open_review(session, tools, account, holder, nik, index, reason="both_matched")
             return Outcome.review
         await release(session, tools, holder, reason="dukcapil_match_by_other", winner=account)
-    if account.nik_index != index:
+    if not matches(index, account.nik_index):
         contacts.set_nik(account, tools.crypto, nik)
     set_level(account, 2, "dukcapil", verifier, tools)
     await session.flush()

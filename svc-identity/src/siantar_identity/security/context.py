@@ -20,9 +20,17 @@ class Crypto:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Crypto":
+        previous = settings.BLIND_INDEX_PREVIOUS_KEYS
         return cls(
             ring=KeyRing.parse(settings.ENCRYPTION_KEYS.get_secret_value()),
-            index=BlindIndex(settings.BLIND_INDEX_KEY.get_secret_value().encode()),
+            index=BlindIndex(
+                settings.BLIND_INDEX_KEY.get_secret_value().encode(),
+                previous=tuple(
+                    key.strip().encode()
+                    for key in (previous.get_secret_value() if previous else "").split(",")
+                    if key.strip()
+                ),
+            ),
             pepper=settings.API_KEY_PEPPER.get_secret_value(),
         )
 
